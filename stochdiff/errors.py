@@ -1,0 +1,112 @@
+"""Located errors.
+
+Every user-facing failure is a :class:`StochdiffError` (or a subclass) that carries the
+source location it is about.  ``str(err)`` renders like a compiler diagnostic::
+
+    prog.sd:3:12: error: undefined name 'thetta'; did you mean 'theta'?
+        theta1 = thetta - eta * g
+                 ^
+
+The message is one sentence; the location and the caret come from :class:`Location`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A position in a source text: 1-based line and column, plus the text for carets."""
+
+    file: str = "<string>"
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    source: str | None = None  # the whole text, kept so errors can show the line
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    @property
+    def short(self) -> str:
+        """``line L`` (used inside sentences such as certificate reasons)."""
+        return f"line {self.line}"
+
+    def source_line(self) -> str | None:
+        if self.source is None or self.line < 1:
+            return None
+        lines = self.source.splitlines()
+        return lines[self.line - 1] if self.line <= len(lines) else None
+
+
+UNKNOWN = Location()
+
+
+class StochdiffError(Exception):
+    """Base class of every error a user can cause.  Carries a location and one sentence."""
+
+    kind = "error"
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location or UNKNOWN
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def column(self) -> int:
+        return self.location.column
+
+    def __str__(self) -> str:
+        loc = self.location
+        if loc.line < 1:
+            return f"{loc.file}: {self.kind}: {self.message}"
+        head = f"{loc}: {self.kind}: {self.message}"
+        text = loc.source_line()
+        if text is None:
+            return head
+        width = 1
+        if loc.end_line == loc.line and loc.end_column > loc.column:
+            width = loc.end_column - loc.column
+        caret = " " * (loc.column - 1) + "^" * max(1, width)
+        return f"{head}\n    {text}\n    {caret}"
+
+
+class SyntaxProblem(StochdiffError):
+    """The text does not follow the grammar."""
+
+
+class NameProblem(StochdiffError):
+    """An undefined, misspelled or misused name."""
+
+
+class StructureProblem(StochdiffError):
+    """A program that parses but is not well formed (arity, E scoping, minimize, ...)."""
+
+
+class DataProblem(StochdiffError):
+    """Params, data or externs supplied at run time do not fit the program."""
+
+
+class SupportTooLarge(StochdiffError):
+    """Exact enumeration was asked for a support larger than the limit."""
+
+
+class EvaluationProblem(StochdiffError):
+    """An operation failed while evaluating a program (shapes, non-finite values, externs)."""
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """``"; did you mean 'x'?"`` for the nearest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
