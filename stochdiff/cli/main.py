@@ -1,0 +1,126 @@
+"""The ``stochdiff`` command line.
+
+Each subcommand is a small function ``run_NAME(args) -> int`` plus an entry in :data:`COMMANDS`
+saying what arguments it takes, a one-line help and an example for ``--help``.  Adding a
+subcommand (inspect, exact, estimate, bias, demo) means writing one function and one table row.
+
+User errors never show a traceback: a :class:`~stochdiff.StochdiffError` is printed as the
+compiler diagnostic it renders to (``file:line:column: error: ...`` with a caret), and a file that
+cannot be read is one line, ``stochdiff: error: cannot read FILE: reason``.  Both exit with 1.
+Anything else is a bug in stochdiff and is allowed to show its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import stochdiff
+
+PROG = "stochdiff"
+
+
+class CommandLineError(Exception):
+    """A user error found by the command line itself (for example an unreadable file)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[[argparse.Namespace], int]
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    help: str
+    example: str
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers shared by subcommands
+
+
+def add_program_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a stochdiff program, e.g. examples/maml_linear.sd")
+
+
+def load_program(path: str):
+    """``stochdiff.load(path)``, turning an unreadable file into a one-line error."""
+    # Check readability first so the message names the file even when the loader would fail
+    # somewhere deeper; the loader's own OSError is caught too, for the same reason.
+    try:
+        with open(path, "rb"):
+            pass
+        return stochdiff.load(path)
+    except OSError as err:
+        raise CommandLineError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise CommandLineError(f"cannot read {path}: not UTF-8 text") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# subcommands
+
+
+def run_check(args: argparse.Namespace) -> int:
+    program = load_program(args.file)
+    print(program.summary())
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "check": Command(
+        run=run_check,
+        add_arguments=add_program_file,
+        help="parse and check a program, then summarise it",
+        example="stochdiff check examples/maml_linear.sd",
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    examples = "\n".join(f"  {c.example}" for c in COMMANDS.values())
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compile objectives that contain expectations into Monte Carlo estimators.",
+        epilog=f"examples:\n{examples}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {stochdiff.__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, command in COMMANDS.items():
+        sub = subparsers.add_parser(
+            name,
+            help=command.help,
+            description=command.help[:1].upper() + command.help[1:] + ".",
+            epilog=f"example:\n  {command.example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors (argparse exits itself)
+        return exit_.code if isinstance(exit_.code, int) else 1
+    try:
+        return args.run(args)
+    except stochdiff.StochdiffError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    except CommandLineError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
