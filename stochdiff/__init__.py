@@ -3,7 +3,34 @@
 Public API: :func:`parse`, :func:`load`, :func:`format`, :func:`compile`, :class:`StochdiffError`.
 """
 
-from .errors import StochdiffError, Location
+from __future__ import annotations
 
-__all__ = ["StochdiffError", "Location"]
+from .errors import Location, StochdiffError
+
 __version__ = "0.1.0"
+
+
+def parse(text: str, filename: str | None = None):
+    """Parse and check ``text``; return a :class:`~stochdiff.ir.program.Program`."""
+    from .ir.program import Program
+    from .syntax.parser import parse_module
+
+    return Program.from_module(parse_module(text, filename or "<string>"))
+
+
+def load(path):
+    """Read, parse and check the program in the file ``path``."""
+    from pathlib import Path
+
+    p = Path(path)
+    return parse(p.read_text(encoding="utf-8"), str(path))
+
+
+def format(text: str, filename: str | None = None) -> str:  # noqa: A001 - the public name is the contract
+    """Pretty-print the source ``text`` in canonical layout (comments are not kept)."""
+    from .syntax.formatter import format_source
+
+    return format_source(text, filename or "<string>")
+
+
+__all__ = ["StochdiffError", "Location", "parse", "load", "format", "__version__"]

@@ -151,6 +151,13 @@ class Builder:
                 self._memo[(n.op, n.args, n.attrs)] = len(self.nodes)
                 self.nodes.append(n)
 
+    @classmethod
+    def empty_like(cls, g: Graph) -> "Builder":
+        """A builder with ``g``'s scopes and meta but no nodes (passes that rebuild a graph)."""
+        b = cls(g)
+        b.nodes, b._memo = [], {}
+        return b
+
     # -- scopes
     def new_scope(self, parent: int, vars: tuple, eid: int, key: tuple, copy: int = 0,
                   loc: Location = UNKNOWN) -> int:
@@ -182,7 +189,7 @@ class Builder:
             sid, pos = attrs[0], attrs[1]
             scope = sid
             depth = self._depth[self.scopes[sid].parent] + pos + 1
-        elif op == "mean":
+        elif op == "expect":
             sid = attrs[0]
             scope = self.scopes[sid].parent
             depth = self._depth[scope]

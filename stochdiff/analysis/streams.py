@@ -1,0 +1,191 @@
+"""Stream allocation: which appearances of an expectation get draws of their own.
+
+The differentiated program reuses draws everywhere (naive mode: what autodiff through
+sampled code does).  In independent mode this pass rebuilds it, node by node, applying
+two rules with the degree analysis of :mod:`certify`:
+
+* **products** — when both factors of ``*``, ``@`` (or a matmul adjoint) depend
+  polynomially on the estimate of the same stream, the second factor is recomputed from a
+  fresh copy of that stream; ``x ^ k`` for a whole number k becomes k factors, each with
+  its own copy.  (When a factor is not polynomial in the estimate no copy can remove the
+  bias, so none is made and the certificate says why.)
+* **means** — when the body of ``expect[s]`` depends on the estimate of ``s`` itself (a
+  forward value feeding the adjoint of its own Jacobian), that mean is recomputed from a
+  fresh copy of ``s``: one draw for the forward value, an independent one for the Jacobian.
+
+A copy of a scope is a new scope with the same variables and a new stream key, so its
+draws are independent, and the scopes nested in it get fresh keys too.
+"""
+
+from __future__ import annotations
+
+from ..ir.graph import Builder, Graph
+from .certify import INF, StreamNames, node_degree
+from .rules import PRODUCTS
+
+MAX_POWER_COPIES = 8
+
+
+def allocate(g: Graph, mode: str = "independent") -> Graph:
+    """Return the estimator graph for ``mode`` ("naive" keeps every draw shared)."""
+    if mode == "naive":
+        return g
+    if mode != "independent":
+        raise ValueError(f"unknown mode {mode!r}")
+    return Allocator(g).run()
+
+
+class Allocator:
+    def __init__(self, g: Graph):
+        self.g = g
+        self.b = Builder.empty_like(g)
+        self.deg: list = []
+        self.why: list = []
+        self.copies: dict = {}
+        self.names = StreamNames(g)
+
+    # -- nodes
+    def add(self, op, args, attrs, loc) -> int:
+        i = self.b.add(op, args, attrs, loc)
+        if i == len(self.deg):
+            d, w = node_degree(self.b, i, self.b.nodes[i], self.deg, self.why, self.names)
+            self.deg.append(d)
+            self.why.append(w)
+        return i
+
+    def run(self) -> Graph:
+        m: list = []
+        for n in self.g.nodes:
+            m.append(self.translate(n, tuple(m[a] for a in n.args)))
+        return self.b.finish(tuple((k, m[v]) for k, v in self.g.outputs))
+
+    def translate(self, n, args) -> int:
+        op = n.op
+        if op in PRODUCTS:
+            p, q = PRODUCTS[op]
+            shared = self.shared_finite(args[p], args[q])
+            if shared:
+                args = list(args)
+                args[q] = self.clone_streams(args[q], shared)
+        elif op == "pow":
+            k = self.whole_power(args[1])
+            base = args[0]
+            if k is not None and 2 <= k <= MAX_POWER_COPIES and self.finite_keys(base):
+                acc = base
+                for _ in range(k - 1):
+                    other = self.clone_streams(base, self.finite_keys(base))
+                    acc = self.add("mul", (acc, other), (), n.loc)
+                return acc
+        elif op == "expect":
+            s = self.b.scopes[n.attrs[0]]
+            if self.deg[args[0]].get(s.key, 0):
+                fresh = self.copy_scope(s.id, s.parent)
+                body = self.clone(args[0], {s.id: fresh}, frozenset())
+                return self.add("expect", (body,), (fresh,), n.loc)
+        return self.add(op, args, n.attrs, n.loc)
+
+    # -- analysis helpers
+    def finite_keys(self, i) -> frozenset:
+        return frozenset(k for k, v in self.deg[i].items() if 0 < v < INF)
+
+    def shared_finite(self, a, b) -> frozenset:
+        return self.finite_keys(a) & self.finite_keys(b)
+
+    def whole_power(self, i):
+        n = self.b.nodes[i]
+        if n.op in ("lit", "const"):
+            v = n.attrs[-1]
+            if isinstance(v, (int, float)) and float(v).is_integer():
+                return int(v)
+        return None
+
+    # -- copies
+    def copy_scope(self, sid: int, parent: int, fresh: dict | None = None) -> int:
+        """A new scope like ``sid`` under ``parent``.
+
+        Under the same parent it is a fresh copy (a new copy index, so new draws); scopes
+        sharing a key within one ``fresh`` cache get the same copy, so they keep sharing.
+        Under a copied parent the key changes through its prefix and the index is kept.
+        """
+        s = self.b.scopes[sid]
+        pkey = self.b.scopes[parent].key
+        elem = s.key[-1]
+        if parent == s.parent:
+            fresh = {} if fresh is None else fresh
+            if s.key not in fresh:
+                base = (pkey, elem[:-1])
+                self.copies[base] = self.copies.get(base, 0) + 1
+                fresh[s.key] = self.copies[base]
+            elem = elem[:-1] + (fresh[s.key],)
+        return self.b.new_scope(parent, s.vars, s.eid, pkey + (elem,), elem[-1], s.loc)
+
+    def clone_streams(self, root: int, keys: frozenset) -> int:
+        """Recompute ``root`` with fresh copies of the streams ``keys``."""
+        return self.clone(root, {}, keys)
+
+    def clone(self, root: int, smap: dict, keys: frozenset) -> int:
+        """Rebuild the part of ``root``'s cone that depends on mapped scopes or on ``keys``.
+
+        ``smap`` maps old scope ids to their copies; scopes whose key is in ``keys`` (and
+        scopes nested in a mapped one) are copied on first sight.  Iterative, because
+        the cone of a long unrolled loop is deep.
+        """
+        b = self.b
+        memo: dict = {}
+        fresh: dict = {}
+
+        def inside(sid) -> int | None:
+            """The copy of scope ``sid`` if it (or an enclosing scope) is being copied."""
+            if sid in smap:
+                return smap[sid]
+            s = b.scopes[sid]
+            if s.parent is None:
+                return None
+            p = inside(s.parent)
+            if p is not None:
+                smap[sid] = self.copy_scope(sid, p)
+            elif s.key in keys:
+                smap[sid] = self.copy_scope(sid, s.parent, fresh)
+            else:
+                return None
+            return smap[sid]
+
+        def touched(i) -> bool:
+            n = b.nodes[i]
+            if any(self.deg[i].get(k, 0) for k in keys):
+                return True
+            return _within(b, n.scope, smap, keys) or (n.op == "expect" and _within(b, n.attrs[0], smap, keys))
+
+        stack = [root]
+        while stack:
+            i = stack[-1]
+            if i in memo:
+                stack.pop()
+                continue
+            if not touched(i):
+                memo[i] = i
+                stack.pop()
+                continue
+            n = b.nodes[i]
+            todo = [a for a in n.args if a not in memo]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            args = tuple(memo[a] for a in n.args)
+            attrs = n.attrs
+            if n.op in ("sample", "expect"):
+                new = inside(attrs[0])
+                if new is not None:
+                    attrs = (new,) + attrs[1:]
+            memo[i] = self.add(n.op, args, attrs, n.loc)
+        return memo[root]
+
+
+def _within(b, sid, smap, keys) -> bool:
+    """Is scope ``sid`` one of the scopes being copied, or nested in one?"""
+    while sid:
+        if sid in smap or b.scopes[sid].key in keys:
+            return True
+        sid = b.scopes[sid].parent
+    return False

@@ -1,0 +1,106 @@
+"""Emit an estimator graph as straight-line Python over numpy kernels.
+
+One line per node, in id order, only for nodes the outputs need.  Values from an outer
+scope are lifted (singleton axes inserted) where an inner node uses them; ``sample`` and
+``mean`` lines call the sampler ``S``, which is what makes the same code serve Monte
+Carlo estimation and exact enumeration.  Comments name each stream and the expectation
+(and source line) it serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..ir.printer import fmt_value
+
+
+@dataclass(frozen=True)
+class Emitted:
+    source: str
+    consts: tuple  # C[j]
+    functions: tuple  # F[j]: keys of extern functions and their derivatives
+    lines: dict  # source line number -> node id
+    outputs: tuple  # output names in the order returned
+
+
+def emit(g: Graph, title: str = "estimator") -> Emitted:
+    needed = g.cone([v for _, v in g.outputs])
+    consts: list = []
+    const_ix: dict = {}
+    fns: list = []
+    fn_ix: dict = {}
+    src = [f"# {title}", "# streams (each draws independently of the others):"]
+    for s in g.scopes[1:]:
+        if any(g.nodes[i].op == "sample" and g.nodes[i].attrs[0] == s.id for i in needed):
+            vars_ = ", ".join(f"{v.name} ~ {v.dist.replace('_labelled', '')}" for v in s.vars)
+            copy = f", independent copy {s.copy}" if s.copy else ""
+            inside = f", inside s{s.parent}" if s.parent else ""
+            src.append(f"#   s{s.id}: {s.label} at line {s.loc.line}{copy}{inside}: draws {vars_}")
+    src.append("def estimate(P, D, S, C, F):")
+    head = len(src)
+    lines: dict = {}
+    depth_of = g.depth_of_scope
+
+    def ref(a: int, to: int) -> str:
+        da = g.nodes[a].depth
+        return f"v{a}" if da == to else f"lift(v{a}, {da + 1}, {to + 1})"
+
+    for i, n in enumerate(g.nodes):
+        if i not in needed:
+            continue
+        op, at, d = n.op, n.attrs, n.depth
+        bd = d + 1  # batch axes
+        note = f"{n.loc.line}:{n.loc.column} " if n.loc.line else ""
+        if op == "param":
+            code, note = f"P[{at[0]!r}]", note + f"param {at[0]}"
+        elif op == "data":
+            code, note = f"D[{at[0]!r}]", note + f"data {at[0]}"
+        elif op in ("lit", "const"):
+            key = ("c", at[-1])
+            if key not in const_ix:
+                const_ix[key] = len(consts)
+                consts.append(np.asarray(at[-1], dtype=np.float64)[None])
+            code = f"C[{const_ix[key]}]"
+            note += (f"const {at[0]} = " if op == "const" else "") + fmt_value(at[-1])
+        elif op == "sample":
+            sid, pos, dist, static, name = at
+            args = ", ".join(ref(a, d - 1) for a in n.args)
+            code = f"S.draw({sid}, {pos}, {dist!r}, {static!r}, ({args}{',' if n.args else ''}))"
+            note += f"stream s{sid}: draw {name} for {g.scopes[sid].label}"
+        elif op == "expect":
+            sid = at[0]
+            code = f"S.mean({ref(n.args[0], depth_of(sid))}, {sid})"
+            note += f"average over stream s{sid} ({g.scopes[sid].label}, line {g.scopes[sid].loc.line})"
+        elif op == "call":
+            key = at[0]
+            if key not in fn_ix:
+                fn_ix[key] = len(fns)
+                fns.append(key)
+            args = ", ".join(ref(a, d) for a in n.args)
+            code = f"k_call(F[{fn_ix[key]}], ({args},), {bd})"
+            note += _fn_text(key)
+        elif op == "select":
+            idx, *branches = n.args
+            code = f"k_select({ref(idx, d)}, ({', '.join(ref(b, d) for b in branches)},), {bd})"
+            note += "match " + ", ".join(at[0])
+        else:
+            args = [ref(a, d) for a in n.args] + [repr(a) for a in at] + [str(bd)]
+            code = f"k_{op}({', '.join(args)})"
+            note += op
+        lines[len(src) + 1] = i
+        src.append(f"    v{i} = {code}".ljust(60) + f"  # {note}".rstrip())
+    outs = ", ".join(f"v{v}" for _, v in g.outputs)
+    src.append(f"    return ({outs},)")
+    del head
+    return Emitted("\n".join(src) + "\n", tuple(consts), tuple(fns), lines, tuple(k for k, _ in g.outputs))
+
+
+def _fn_text(key) -> str:
+    order = 0
+    while key[0] == "vjp":
+        key = key[1]
+        order += 1
+    return f"extern {key[1]}" + (f" (derivative of order {order})" if order else "")

@@ -1,0 +1,244 @@
+"""``compile``: from a program to a model with exact answers and emitted estimators."""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import linecache
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograd
+import numpy as np
+
+from ..analysis.certify import Certificate, certify
+from ..analysis.differentiate import gradient_program
+from ..analysis.streams import allocate
+from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
+from ..ir.printer import print_graph
+from ..runtime import kernels as K
+from ..runtime.samplers import DEFAULT_LIMIT, Exact, MonteCarlo
+from ..runtime.values import prepare, unbatch
+from .emit import emit
+
+MODES = ("independent", "naive")
+
+
+@dataclass
+class Result:
+    """An objective value and its gradient (a dict param -> array, or -> dict of arrays for records)."""
+
+    value: object
+    grad: dict
+
+    def __repr__(self) -> str:
+        return f"Result(value={self.value!r}, grad={self.grad!r})"
+
+
+def compile(program_or_text, externs=None):  # noqa: A001 - the public name is the contract
+    """Compile a :class:`Program` (or source text) into a :class:`Model`."""
+    from ..ir.program import Program
+    from .. import parse
+
+    program = program_or_text if isinstance(program_or_text, Program) else parse(program_or_text)
+    return Model(program, externs)
+
+
+class Model:
+    """A compiled program: ``exact``, ``estimator``, ``report`` and IR listings."""
+
+    def __init__(self, program, externs=None):
+        self.program = program
+        self.externs = _check_externs(program, externs or {})
+        self.grad_ir = gradient_program(program.ir)
+        self._estimators: dict = {}
+        self._exact_code = None
+
+    def estimator(self, mode: str = "independent", samples=1) -> "Estimator":
+        """An estimator of the value and gradient; see the module docs for ``mode`` and ``samples``."""
+        if mode not in MODES:
+            raise StochdiffError(f"mode must be 'independent' or 'naive', not {mode!r}")
+        if mode not in self._estimators:
+            g = allocate(self.grad_ir, mode)
+            self._estimators[mode] = (g, certify(g, mode), _Code(g, self, f"{mode} estimator"))
+        g, cert, code = self._estimators[mode]
+        return Estimator(self, mode, g, cert, code, _samples(g, samples, self.program))
+
+    def exact(self, params, data=None, limit: int = DEFAULT_LIMIT) -> Result:
+        """The exact objective and gradient, by enumerating every finite support."""
+        if self._exact_code is None:
+            self._exact_code = _Code(self.grad_ir, self, "exact evaluation")
+        return self._exact_code.run(params, data, Exact(self.grad_ir, limit), None)
+
+    def ir_text(self) -> str:
+        """The IR listing of the program (before differentiation)."""
+        return self.program.ir_text()
+
+    def grad_text(self) -> str:
+        """The IR listing of the gradient program (naive: every appearance shares its draws)."""
+        return print_graph(self.grad_ir, f"grad {Path(self.program.filename).name}")
+
+    def report(self) -> str:
+        """Expectation tree, where each expectation is used, streams per mode and certificates."""
+        from .report import report
+
+        return report(self)
+
+
+class Estimator:
+    """A Monte Carlo estimator of the objective and its gradient.  Call it."""
+
+    def __init__(self, model, mode, graph, certificate: Certificate, code, samples):
+        self.model = model
+        self.mode = mode
+        self.graph = graph
+        self.certificate = certificate
+        self._code = code
+        self.samples = samples  # scope id -> draws
+
+    @property
+    def source(self) -> str:
+        """The emitted Python source of this estimator."""
+        return self._code.emitted.source
+
+    def ir_text(self) -> str:
+        return print_graph(self.graph, f"{self.mode} estimator {Path(self.model.program.filename).name}")
+
+    def __call__(self, params, data=None, seed: int = 0, replicates=None) -> Result:
+        if replicates is not None and (not isinstance(replicates, (int, np.integer)) or replicates < 1):
+            raise StochdiffError(f"replicates must be a positive whole number, not {replicates!r}")
+        R = 1 if replicates is None else int(replicates)
+        sampler = MonteCarlo(self.graph, seed, R, self.samples)
+        return self._code.run(params, data, sampler, replicates)
+
+
+class _Code:
+    """The emitted, compiled function for one graph, plus everything it needs to run."""
+
+    _counter = itertools.count(1)
+
+    def __init__(self, graph, model, title):
+        self.graph = graph
+        self.model = model
+        prog = model.program
+        self.emitted = emit(graph, f"stochdiff {title} for {Path(prog.filename).name}")
+        self.filename = f"<stochdiff {title} #{next(self._counter)}>"
+        # register the source so tracebacks (and our error mapping) can show it
+        linecache.cache[self.filename] = (len(self.emitted.source), None,
+                                          self.emitted.source.splitlines(True), self.filename)
+        ns = {f"k_{k}": f for k, f in K.KERNELS.items()}
+        ns["lift"] = K.lift
+        exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
+        self.fn = ns["estimate"]
+        self.functions = tuple(_resolve(key, model.externs) for key in self.emitted.functions)
+
+    def run(self, params, data, sampler, replicates) -> Result:
+        prog = self.model.program
+        loc = self.graph.meta_get("objective_loc")
+        P = prepare("params", params, prog.params, loc)
+        D = prepare("data", data, prog.data, loc)
+        try:
+            with np.errstate(all="ignore"):
+                outs = self.fn(P, D, sampler, self.emitted.consts, self.functions)
+        except StochdiffError:
+            raise
+        except Exception as e:  # map the failing line of emitted code back to the source
+            raise self._located(e) from None
+        named = dict(zip(self.emitted.outputs, outs))
+        value = unbatch(named["value"], replicates)
+        if np.ndim(value) != (0 if replicates is None else 1):
+            raise EvaluationProblem(f"the objective must be a scalar, but its shape is "
+                                    f"{np.shape(value)[1 if replicates else 0:]}", loc)
+        value = float(value) if replicates is None else value
+        grads = {}
+        for k, v in named.items():
+            if k.startswith("grad."):
+                grads[k[5:]] = unbatch(v, replicates)
+        return Result(value, grads)
+
+    def _located(self, e: Exception) -> StochdiffError:
+        tb = e.__traceback__
+        node = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                node = self.emitted.lines.get(tb.tb_lineno)
+            tb = tb.tb_next
+        msg = str(e).rstrip(".") or type(e).__name__
+        if node is None:
+            return EvaluationProblem(f"evaluation failed: {msg}")
+        n = self.graph.nodes[node]
+        what = _describe(n)
+        if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
+            return EvaluationProblem(f"{what}: {msg}", n.loc)
+        if n.op == "call":
+            return EvaluationProblem(f"{what} raised {type(e).__name__}: {msg}", n.loc)
+        return EvaluationProblem(f"{what} failed: {msg}", n.loc)
+
+
+def _describe(n) -> str:
+    if n.op == "call":
+        key = n.attrs[0]
+        while key[0] == "vjp":
+            key = key[1]
+        return f"extern {key[1]}"
+    if n.op == "sample":
+        return f"drawing {n.attrs[4]} ~ {n.attrs[2].replace('_labelled', '')}"
+    return {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'^'", "matmul": "'@'",
+            "field": f"field access .{n.attrs[0] if n.attrs else ''}"}.get(n.op, n.op)
+
+
+def _check_externs(program, externs: dict) -> dict:
+    declared = program.externs
+    loc = program.ir.meta_get("objective_loc")
+    for name in externs:
+        if name not in declared:
+            raise DataProblem(f"extern '{name}' is not declared in the program{did_you_mean(name, declared)}", loc)
+    for name in declared:
+        if name not in externs:
+            decl = next(s for s in program.module.stmts if getattr(getattr(s, "name", None), "name", None) == name)
+            raise DataProblem(f"extern '{name}' is declared but no Python function was given for it; "
+                              f"pass externs={{'{name}': f}} to compile", decl.loc)
+        if not callable(externs[name]):
+            raise DataProblem(f"extern '{name}' must be a Python function, not {type(externs[name]).__name__}", loc)
+    return dict(externs)
+
+
+def _resolve(key, externs):
+    """The Python function behind a ``call`` node: an extern or a derivative made with autograd."""
+    if key[0] == "extern":
+        return externs[key[1]]
+    _, base, i = key
+    f = _resolve(base, externs)
+
+    def vjp(*args):
+        *xs, g = args
+        back, _ = autograd.make_vjp(f, i)(*xs)
+        return back(g)
+
+    vjp.__name__ = f"vjp{i}_{getattr(f, '__name__', 'f')}"
+    return vjp
+
+
+def _samples(g, samples, program) -> dict:
+    """Draws per scope from an int, or from a dict keyed by random variable name."""
+    names = {v.name for s in g.scopes[1:] for v in s.vars}
+    if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool):
+        if samples < 1:
+            raise StochdiffError(f"samples must be at least 1, not {samples}")
+        return {s.id: int(samples) for s in g.scopes[1:]}
+    if not isinstance(samples, dict):
+        raise StochdiffError(f"samples must be a whole number or a dict from random variable names to counts, "
+                             f"not {type(samples).__name__}")
+    for k, v in samples.items():
+        if k not in names:
+            raise StochdiffError(f"samples names '{k}', which no expectation binds{did_you_mean(str(k), names)}")
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise StochdiffError(f"samples['{k}'] must be a whole number of at least 1, not {v!r}")
+    out = {}
+    for s in g.scopes[1:]:
+        counts = {samples[v.name] for v in s.vars if v.name in samples}
+        if len(counts) > 1:
+            raise StructureProblem(f"{s.label} binds variables given different sample counts {sorted(counts)}; "
+                                   f"they are drawn jointly, so give them one count", s.loc)
+        out[s.id] = counts.pop() if counts else 1
+    return out

@@ -1,0 +1,559 @@
+"""Check and lower a parsed module to the scoped IR.
+
+Statements run in order, building an environment.  Assigned names are *thunks* (an
+expression with the environment it was written in) and are lowered where they are used:
+``x = f(z)`` may be used inside ``E[z](...)``, and each binding of ``z`` gives its own
+copy.  A thunk is lowered once per binding of the random variables it mentions (memo),
+so a loop of K steps lowers in O(K).  Defs are inlined with call-by-name arguments.
+
+``E[z, m](body)`` opens a scope: its ``sample`` nodes draw z and m (in dependency order)
+and a ``mean`` node closes it.  The scope's parent is the innermost scope among the
+random variables the expectation depends on from outside (so an expectation that does
+not depend on an enclosing draw is not recomputed per draw).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..errors import NameProblem, StructureProblem, did_you_mean
+from ..syntax import ast as A
+from . import names as N
+from .graph import Builder, Graph, Var
+
+MAX_UNROLL = 100_000
+
+
+@dataclass(eq=False)
+class Thunk:
+    expr: object
+    env: dict
+    free: frozenset  # random instances it mentions (directly, through names or through their args)
+    memo: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class RandomInfo:
+    name: str
+    instance: int
+    dist: str  # minibatch dropout choice choice_labelled bernoulli uniform normal
+    static: tuple
+    dyn: tuple  # thunks of the dynamic arguments
+    free: frozenset  # random instances the arguments depend on
+    loc: object
+    decl: A.RandomDecl
+
+
+@dataclass(frozen=True)
+class Binding:
+    kind: str
+    value: object = None  # node id, Thunk, RandomInfo, DefDecl, ExternDecl or int
+    env: object = None  # defining environment of a def
+    loc: object = None
+
+
+class Ctx:
+    """Which random instances are bound (to which sample node, in which scope) right now."""
+
+    def __init__(self, bound=None, scope_of=None, calls=()):
+        self.bound = bound or {}
+        self.scope_of = scope_of or {}
+        self.calls = calls  # names of defs being inlined, to refuse recursion
+
+
+def lower_module(module: A.Module) -> Graph:
+    """Check ``module`` and lower it to a :class:`Graph` with output ``objective``."""
+    return Lowerer(module).run()
+
+
+class Lowerer:
+    def __init__(self, module: A.Module):
+        self.module = module
+        self.b = Builder()
+        self.instances: list = []
+        self.eids: dict = {}
+        self.param_dep: list = []
+        self.free_stack: set = set()
+        self.randoms: list = []
+        self.expectations: dict = {}  # eid -> info dict
+
+    # ----------------------------------------------------------------- statements
+    def run(self) -> Graph:
+        env: dict = {}
+        minimize = None
+        params, data, externs, consts = [], [], {}, {}
+        declared_at: dict = {}
+
+        def declare(ident: A.Ident, binding: Binding, reassignable=False):
+            old = env.get(ident.name)
+            if old is not None and not (reassignable and old.kind == N.VALUE):
+                where = declared_at.get(ident.name)
+                raise NameProblem(
+                    f"'{ident.name}' is already declared as {N.KIND_WORD[old.kind]}"
+                    + (f" at line {where.line}" if where is not None else ""), ident.loc)
+            env[ident.name] = binding
+            declared_at[ident.name] = ident.loc
+
+        def visible():
+            out = {}
+            for k, bnd in env.items():
+                arity = None
+                if bnd.kind == N.DEF or bnd.kind == N.EXTERN:
+                    arity = len(bnd.value.params)
+                out[k] = (bnd.kind, arity)
+            return out
+
+        def run_stmts(stmts):
+            nonlocal minimize
+            for s in stmts:
+                match s:
+                    case A.ParamDecl(names=ns):
+                        for n in ns:
+                            declare(n, Binding(N.PARAM, self.b.add("param", (), (n.name,), n.loc)))
+                            params.append(n.name)
+                    case A.DataDecl(names=ns):
+                        for n in ns:
+                            declare(n, Binding(N.DATA, self.b.add("data", (), (n.name,), n.loc)))
+                            data.append(n.name)
+                    case A.ConstDecl(name=n, expr=e):
+                        N.check_expr(e, visible())
+                        value = self.static(e, env, f"const {n.name}")
+                        consts[n.name] = value
+                        declare(n, Binding(N.CONST, self.b.add("const", (), (n.name, value), n.loc)))
+                    case A.ExternDecl(name=n, params=ps):
+                        self.check_unique(ps, f"extern {n.name}")
+                        declare(n, Binding(N.EXTERN, s))
+                        externs[n.name] = tuple(p.name for p in ps)
+                    case A.DefDecl(name=n, params=ps, body=body):
+                        self.check_unique(ps, f"def {n.name}")
+                        inner = visible()
+                        inner[n.name] = (N.DEF, len(ps))
+                        for p in ps:
+                            inner[p.name] = (N.VALUE, None)
+                        N.check_expr(body, inner)
+                        declare(n, Binding(N.DEF, s, dict(env)))
+                    case A.RandomDecl():
+                        for a in s.args:
+                            N.check_expr(a.expr if isinstance(a, A.Labelled) else a, visible())
+                        declare(s.name, Binding(N.RANDOM, self.random_decl(s, env)), reassignable=True)
+                    case A.Assign(name=n, expr=e):
+                        N.check_expr(e, visible())
+                        t = self.thunk(e, dict(env))
+                        if not t.free:
+                            # lower now, in program order: keeps node ids readable and avoids
+                            # deep recursion when a long loop's last value is forced
+                            self.force(t, Ctx())
+                        declare(n, Binding(N.VALUE, t), reassignable=True)
+                    case A.For(var=v, lo=lo, hi=hi, body=body):
+                        a = self.static_int(lo, env, "the loop's lower bound")
+                        z = self.static_int(hi, env, "the loop's upper bound")
+                        if z - a + 1 > MAX_UNROLL:
+                            raise StructureProblem(f"the loop unrolls {z - a + 1} times, more than the limit of "
+                                                   f"{MAX_UNROLL}", s.loc)
+                        saved = env.get(v.name)
+                        if saved is not None and saved.kind not in (N.LOOP, N.VALUE):
+                            raise NameProblem(f"loop variable '{v.name}' hides {N.KIND_WORD[saved.kind]}", v.loc)
+                        for k in range(a, z + 1):
+                            env[v.name] = Binding(N.LOOP, k)
+                            run_stmts(body)
+                        if saved is None:
+                            env.pop(v.name, None)
+                        else:
+                            env[v.name] = saved
+                    case A.Minimize(expr=e, wrt=wrt):
+                        if minimize is not None:
+                            raise StructureProblem(
+                                f"a program has exactly one minimize; the first is at line {minimize[2].line}", s.loc)
+                        N.check_expr(e, visible())
+                        self.check_unique(wrt, "minimize ... wrt")
+                        for w in wrt:
+                            bnd = env.get(w.name)
+                            if bnd is None:
+                                raise N.undefined(w.name, w.loc, env)
+                            if bnd.kind != N.PARAM:
+                                raise StructureProblem(
+                                    f"minimize ... wrt needs params, but '{w.name}' is {N.KIND_WORD[bnd.kind]}", w.loc)
+                        node = self.lower(e, env, Ctx())
+                        minimize = (node, tuple(w.name for w in wrt), s.loc)
+
+        run_stmts(self.module.stmts)
+        if minimize is None:
+            from ..errors import Location
+            end = Location(self.module.filename, max(1, self.module.source.count("\n") + 1), 1,
+                           source=self.module.source)
+            raise StructureProblem("the program has no 'minimize ... wrt ...' statement", end)
+        node, wrt, loc = minimize
+        return self.b.finish(
+            outputs=(("objective", node),),
+            params=tuple(params), wrt=wrt, data=tuple(data), externs=tuple(externs.items()),
+            consts=tuple(consts.items()), objective_loc=loc, filename=self.module.filename,
+            source=self.module.source, randoms=tuple(self.randoms),
+            expectations=tuple(sorted(self.expectations.items())))
+
+    def check_unique(self, idents, what):
+        seen = set()
+        for i in idents:
+            if i.name in seen:
+                raise NameProblem(f"{what} names '{i.name}' twice", i.loc)
+            seen.add(i.name)
+
+    # ------------------------------------------------------------ random declarations
+    def random_decl(self, s: A.RandomDecl, env: dict) -> RandomInfo:
+        dist = s.dist.name
+        if dist not in A.DISTRIBUTIONS:
+            raise StructureProblem(f"unknown distribution '{dist}'{did_you_mean(dist, A.DISTRIBUTIONS)}", s.dist.loc)
+        labelled = [a for a in s.args if isinstance(a, A.Labelled)]
+        plain = [a for a in s.args if not isinstance(a, A.Labelled)]
+        lo, hi = A.DISTRIBUTIONS[dist]
+        if labelled:
+            if dist != "choice":
+                raise StructureProblem(f"{dist} takes no labelled arguments", labelled[0].loc)
+            if plain:
+                raise StructureProblem("choice takes either one collection or labelled probabilities, not both",
+                                       plain[0].loc if hasattr(plain[0], "loc") else s.loc)
+            return self.labelled_choice(s, labelled, env)
+        n = len(plain)
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else (f"{lo} or {hi}" if hi is not None else f"at least {lo}")
+            raise StructureProblem(f"{dist} takes {want} arguments but is given {n}", s.dist.loc)
+        static: tuple = ()
+        dyn: list = []
+        if dist == "minibatch":
+            b = self.static_int(plain[1], env, "the minibatch size")
+            if b <= 0:
+                raise StructureProblem(f"the minibatch size must be positive, not {b}", plain[1].loc)
+            static, dyn = (b,), [plain[0]]
+        elif dist == "dropout":
+            shape = self.static_shape(plain[0], env)
+            p = self.static(plain[1], env, "the dropout probability")
+            if not isinstance(p, (int, float)) or not 0 <= p < 1:
+                raise StructureProblem(f"the dropout probability must be in [0, 1), not {p}", plain[1].loc)
+            static = (shape, float(p))
+        elif dist == "choice":
+            dyn = [plain[0]]
+        elif dist == "bernoulli":
+            dyn = [plain[0]]
+            p = self.try_static(plain[0], env)
+            if isinstance(p, (int, float)) and not 0 <= p <= 1:
+                raise StructureProblem(f"the bernoulli probability must be in [0, 1], not {p}", plain[0].loc)
+        else:  # uniform, normal
+            dyn = plain[:2]
+            shape = self.static_shape(plain[2], env) if n == 3 else ()
+            static = (shape,)
+            second = self.try_static(plain[1], env)
+            first = self.try_static(plain[0], env)
+            if dist == "normal" and isinstance(second, (int, float)) and second <= 0:
+                raise StructureProblem(f"the normal's standard deviation must be positive, not {second}",
+                                       plain[1].loc)
+            if dist == "uniform" and isinstance(first, (int, float)) and isinstance(second, (int, float)) \
+                    and not first < second:
+                raise StructureProblem(f"uniform needs lo < hi, not {first} and {second}", plain[0].loc)
+        thunks = tuple(self.thunk(e, dict(env)) for e in dyn)
+        free = frozenset().union(*(t.free for t in thunks)) if thunks else frozenset()
+        return self.new_random(s, dist, static, thunks, free)
+
+    def labelled_choice(self, s, labelled, env) -> RandomInfo:
+        labels, probs = [], []
+        for a in labelled:
+            if a.label.name in labels:
+                raise StructureProblem(f"choice has label '{a.label.name}' twice", a.label.loc)
+            p = self.static(a.expr, env, f"the probability of '{a.label.name}'")
+            if not isinstance(p, (int, float)) or p < 0:
+                raise StructureProblem(f"the probability of '{a.label.name}' must be a non-negative number, not {p}",
+                                       a.expr.loc)
+            labels.append(a.label.name)
+            probs.append(float(p))
+        if abs(sum(probs) - 1.0) > 1e-9:
+            raise StructureProblem(f"choice probabilities must sum to 1, but they sum to {sum(probs):g}", s.dist.loc)
+        return self.new_random(s, "choice_labelled", (tuple(labels), tuple(probs)), (), frozenset())
+
+    def new_random(self, s, dist, static, thunks, free) -> RandomInfo:
+        info = RandomInfo(s.name.name, len(self.instances) + 1, dist, static, thunks,
+                          free, s.name.loc, s)
+        self.instances.append(info)
+        self.randoms.append(Var(info.name, info.instance, dist, s.loc))
+        return info
+
+    # -------------------------------------------------------------------- statics
+    def try_static(self, e, env):
+        try:
+            return self.static(e, env, "")
+        except StructureProblem:
+            return None
+
+    def static(self, e, env, what):
+        """Evaluate a constant expression (numbers, pi, consts, loop variables, arithmetic)."""
+        match e:
+            case A.Num(value=v):
+                return v
+            case A.Pi():
+                return math.pi
+            case A.Var(name=n):
+                bnd = env.get(n)
+                if bnd is not None and bnd.kind == N.LOOP:
+                    return bnd.value
+                if bnd is not None and bnd.kind == N.CONST:
+                    return self.b.nodes[bnd.value].attrs[1]
+            case A.Neg(operand=o):
+                v = self.static(o, env, what)
+                if isinstance(v, (int, float)):
+                    return -v
+            case A.ArrayLit(items=items):
+                return tuple(self.static(i, env, what) for i in items)
+            case A.BinOp(op=op, left=l, right=r):
+                a, b = self.static(l, env, what), self.static(r, env, what)
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                    try:
+                        if op == "+":
+                            return a + b
+                        if op == "-":
+                            return a - b
+                        if op == "*":
+                            return a * b
+                        if op == "/":
+                            return a / b
+                        if op == "^":
+                            return a ** b
+                    except (ZeroDivisionError, OverflowError, ValueError):
+                        pass
+        raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program runs",
+                               getattr(e, "loc", None))
+
+    def static_int(self, e, env, what) -> int:
+        v = self.static(e, env, what)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if not isinstance(v, int):
+            raise StructureProblem(f"{what} must be a whole number, not {v}", e.loc)
+        return v
+
+    def static_shape(self, e, env) -> tuple:
+        v = self.static(e, env, "a shape")
+        dims = v if isinstance(v, tuple) else (v,)
+        out = []
+        for d in dims:
+            if isinstance(d, float) and d.is_integer():
+                d = int(d)
+            if not isinstance(d, int) or d <= 0:
+                raise StructureProblem(f"a shape must be a positive whole number or a list of them, not {v}", e.loc)
+            out.append(d)
+        return tuple(out)
+
+    # ---------------------------------------------------------------- expressions
+    def thunk(self, e, env) -> Thunk:
+        return Thunk(e, env, self.free(e, env, {}))
+
+    def free(self, e, env, params) -> frozenset:
+        """Random instances an expression depends on (``params``: def parameters -> thunks)."""
+        f = self.free
+        match e:
+            case A.Var(name=n):
+                if n in params:
+                    return params[n].free
+                bnd = env.get(n)
+                if bnd is None:
+                    return frozenset()
+                if bnd.kind == N.VALUE:
+                    return bnd.value.free
+                if bnd.kind == N.RANDOM:
+                    return bnd.value.free | {bnd.value.instance}
+                return frozenset()
+            case A.BinOp(left=l, right=r):
+                return f(l, env, params) | f(r, env, params)
+            case A.Neg(operand=o) | A.Field(expr=o):
+                return f(o, env, params)
+            case A.Grad(expr=x, wrt=w):
+                return f(x, env, params) | f(A.Var(w.name), env, params)
+            case A.Match(var=v, arms=arms):
+                out = f(A.Var(v.name), env, params)
+                for arm in arms:
+                    out |= f(arm.expr, env, params)
+                return out
+            case A.Expect(vars=vs, body=body):
+                inner = f(body, env, params)
+                bound = set()
+                for v in vs:
+                    bnd = env.get(v.name) if v.name not in params else None
+                    if bnd is not None and bnd.kind == N.RANDOM:
+                        bound.add(bnd.value.instance)
+                        inner |= bnd.value.free
+                return frozenset(inner - bound)
+            case A.Call(func=fn, args=args):
+                out = frozenset()
+                for a in args:
+                    out |= f(a, env, params)
+                bnd = env.get(fn.name)
+                if bnd is not None and bnd.kind == N.DEF and fn.name not in params \
+                        and fn.name not in self.free_stack:
+                    # a def body can mention global random variables too
+                    self.free_stack.add(fn.name)
+                    try:
+                        out |= f(bnd.value.body, bnd.env, {p.name: Thunk(None, {}, frozenset())
+                                                           for p in bnd.value.params})
+                    finally:
+                        self.free_stack.discard(fn.name)
+                return out
+        return frozenset()
+
+    def force(self, t: Thunk, ctx: Ctx) -> int:
+        key = tuple(sorted((i, ctx.bound[i]) for i in t.free if i in ctx.bound))
+        hit = t.memo.get(key)
+        if hit is None:
+            hit = self.lower(t.expr, t.env, ctx)
+            t.memo[key] = hit
+        return hit
+
+    def lower(self, e, env, ctx: Ctx) -> int:
+        b = self.b
+        match e:
+            case A.Num(value=v, loc=loc):
+                return b.add("lit", (), (v,), loc)
+            case A.Pi(loc=loc):
+                return b.add("lit", (), (math.pi,), loc)
+            case A.ArrayLit(loc=loc):
+                return b.add("lit", (), (self.static(e, env, "an array literal's items"),), loc)
+            case A.Var(name=n, loc=loc):
+                return self.lower_name(n, loc, env, ctx)
+            case A.BinOp(op=op, left=l, right=r, loc=loc):
+                return b.add(BINOPS[op], (self.lower(l, env, ctx), self.lower(r, env, ctx)), (), loc)
+            case A.Neg(operand=o, loc=loc):
+                return b.add("neg", (self.lower(o, env, ctx),), (), loc)
+            case A.Field(expr=x, name=name, loc=loc):
+                return b.add("field", (self.lower(x, env, ctx),), (name,), loc)
+            case A.Call():
+                return self.lower_call(e, env, ctx)
+            case A.Expect():
+                return self.lower_expect(e, env, ctx)
+            case A.Grad(expr=x, wrt=w, loc=loc):
+                wrt = self.lower_name(w.name, w.loc, env, ctx)
+                return b.add("grad", (self.lower(x, env, ctx), wrt), (w.name,), loc)
+            case A.Match():
+                return self.lower_match(e, env, ctx)
+        raise TypeError(f"cannot lower {e!r}")  # pragma: no cover
+
+    def lower_name(self, n, loc, env, ctx) -> int:
+        bnd = env.get(n)
+        if bnd is None:
+            raise N.undefined(n, loc, env)
+        if bnd.kind in (N.PARAM, N.DATA, N.CONST):
+            return bnd.value
+        if bnd.kind == N.LOOP:
+            return self.b.add("lit", (), (bnd.value,), loc)
+        if bnd.kind == N.VALUE:
+            return self.force(bnd.value, ctx)
+        if bnd.kind == N.RANDOM:
+            info = bnd.value
+            if info.instance not in ctx.bound:
+                raise StructureProblem(
+                    f"random variable '{n}' is used outside any expectation over it; wrap its use in E[{n}](...)",
+                    loc)
+            return ctx.bound[info.instance]
+        raise NameProblem(f"'{n}' is {N.KIND_WORD[bnd.kind]}; call it with arguments, as in {n}(...)", loc)
+
+    def lower_call(self, e: A.Call, env, ctx) -> int:
+        b, name, loc = self.b, e.func.name, e.loc
+        bnd = env.get(name)
+        if bnd is not None and bnd.kind == N.DEF:
+            d: A.DefDecl = bnd.value
+            if name in ctx.calls:
+                raise StructureProblem(f"def '{name}' calls itself; recursion is not supported", e.func.loc)
+            inner = dict(bnd.env)
+            inner[name] = bnd
+            for p, a in zip(d.params, e.args):
+                inner[p.name] = Binding(N.VALUE, self.thunk(a, env))
+            return self.lower(d.body, inner, Ctx(ctx.bound, ctx.scope_of, ctx.calls + (name,)))
+        args = [self.lower(a, env, ctx) for a in e.args]
+        if bnd is not None and bnd.kind == N.EXTERN:
+            return b.add("call", args, (("extern", name),), loc)
+        if name == "dot":
+            return b.add("sum_last", (b.add("mul", args, (), loc),), (), loc)
+        if name == "outer":
+            x = b.add("unsq", (args[0],), (-1,), loc)
+            y = b.add("unsq", (args[1],), (-2,), loc)
+            return b.add("mul", (x, y), (), loc)
+        return b.add(name, args, (), loc)
+
+    def lower_expect(self, e: A.Expect, env, ctx: Ctx) -> int:
+        b = self.b
+        infos = []
+        for v in e.vars:
+            info = env[v.name].value
+            if info.instance in ctx.bound:
+                raise StructureProblem(f"E[{v.name}] rebinds '{v.name}', which an enclosing expectation already binds",
+                                       v.loc)
+            infos.append(info)
+        # draw in dependency order; every dependency must be bound here or by an enclosing E
+        order, pending = [], list(infos)
+        mine = {i.instance for i in infos}
+        while pending:
+            ready = [i for i in pending if all(d in ctx.bound or d in {o.instance for o in order}
+                                               for d in i.free)]
+            if not ready:
+                i = pending[0]
+                missing = [d for d in i.free if d not in ctx.bound and d not in mine]
+                dep = self.instances[missing[0] - 1] if missing else self.instances[
+                    next(d for d in i.free if d in mine) - 1]
+                raise StructureProblem(
+                    f"E[{i.name}] must be enclosed by E[{dep.name}], because {i.name} depends on {dep.name}", e.loc)
+            order.extend(ready)
+            pending = [i for i in pending if i not in ready]
+        free = self.free(e, env, {})
+        parent = 0
+        for inst in free:
+            sid = ctx.scope_of.get(inst)
+            if sid is not None and b.scope_depth(sid) > b.scope_depth(parent):
+                parent = sid
+        eid = self.eids.setdefault(id(e), len(self.eids) + 1)
+        key = b.scopes[parent].key + ((len(order),) + tuple(i.instance for i in order) + (0,),)
+        sid = b.new_scope(parent, tuple(Var(i.name, i.instance, i.dist, i.loc) for i in order), eid, key, 0, e.loc)
+        self.expectations.setdefault(eid, {"vars": tuple(i.name for i in infos), "loc": e.loc,
+                                           "scopes": []})["scopes"].append(sid)
+        bound, scope_of = dict(ctx.bound), dict(ctx.scope_of)
+        for pos, info in enumerate(order):
+            inner = Ctx(bound, scope_of, ctx.calls)
+            args = [self.force(t, inner) for t in info.dyn]
+            for t, a in zip(info.dyn, args):
+                if self.depends_on_param(a):
+                    raise StructureProblem(
+                        f"the arguments of {info.name} ~ {info.decl.dist.name}(...) depend on a param; "
+                        f"distributions whose arguments depend on params are not supported yet",
+                        getattr(t.expr, "loc", info.loc))
+            node = b.add("sample", args, (sid, pos, info.dist, info.static, info.name), info.decl.loc)
+            bound[info.instance] = node
+            scope_of[info.instance] = sid
+        body = self.lower(e.body, env, Ctx(bound, scope_of, ctx.calls))
+        return b.add("expect", (body,), (sid,), e.loc)
+
+    def lower_match(self, e: A.Match, env, ctx) -> int:
+        info = env[e.var.name].value
+        if info.dist != "choice_labelled":
+            raise StructureProblem(f"match needs a random variable drawn from a labelled choice, but "
+                                   f"'{info.name}' is drawn from {info.decl.dist.name}", e.var.loc)
+        labels = info.static[0]
+        arms = {}
+        for arm in e.arms:
+            lab = arm.label.name
+            if lab in arms:
+                raise StructureProblem(f"match has two arms for '{lab}'", arm.label.loc)
+            if lab not in labels:
+                raise StructureProblem(f"match has an arm for '{lab}', which {info.name}'s choice "
+                                       f"(line {info.loc.line}) does not have{did_you_mean(lab, labels)}",
+                                       arm.label.loc)
+            arms[lab] = arm
+        missing = [lab for lab in labels if lab not in arms]
+        if missing:
+            raise StructureProblem(f"match misses the label '{missing[0]}' of {info.name}'s choice", e.loc)
+        idx = self.lower_name(e.var.name, e.var.loc, env, ctx)
+        branches = [self.lower(arms[lab].expr, env, ctx) for lab in labels]
+        return self.b.add("select", [idx] + branches, (labels,), e.loc)
+
+    def depends_on_param(self, n: int) -> bool:
+        pd, nodes = self.param_dep, self.b.nodes
+        for i in range(len(pd), n + 1):  # ids are topological: extend the table in order
+            node = nodes[i]
+            pd.append(node.op == "param" or any(pd[a] for a in node.args))
+        return pd[n]
+
+
+BINOPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "@": "matmul"}

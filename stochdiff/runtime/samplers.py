@@ -1,0 +1,154 @@
+"""Samplers: what a ``sample`` node draws and how a ``mean`` node averages.
+
+The emitted estimator calls ``S.draw(scope, pos, dist, static, args)`` and
+``S.mean(x, scope)``; the sampler decides what that means:
+
+* :class:`MonteCarlo` draws ``samples`` independent values per expectation, keyed by
+  ``(seed, stream key)`` with a counter-based generator so that replicate r's draws are
+  the same whether 1 or 10,000 replicates are computed at once; ``mean`` averages.
+* :class:`Exact` enumerates each variable's finite support along its axis; ``mean`` is
+  the probability-weighted sum.  Run on the naive program it gives the exact objective
+  and gradient.
+
+Axis layout (see :mod:`stochdiff.ir.graph`): axis 0 holds replicates, then one axis per
+random variable bound by the enclosing scopes, outermost first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SupportTooLarge
+from .distributions import DISTS
+from .kernels import lift, reduce_mean, reduce_weighted
+from .rng import uniforms
+
+DEFAULT_LIMIT = 1_000_000
+
+
+class Sampler:
+    def __init__(self, graph):
+        self.scopes = graph.scopes
+        self.first_axis = {0: 1}  # scope id -> batch-axis index of its first variable
+        self.chain = {0: ()}  # scope id -> ((scope, pos), ...) of every enclosing variable axis
+        for s in graph.scopes[1:]:
+            p = s.parent
+            self.first_axis[s.id] = 1 + len(self.chain[p])
+            self.chain[s.id] = self.chain[p] + tuple((s.id, j) for j in range(len(s.vars)))
+        self.size: dict = {}
+
+    def axes(self, sid: int) -> tuple:
+        a = self.first_axis[sid]
+        return tuple(range(a, a + len(self.scopes[sid].vars)))
+
+    def batch_shape(self, sid: int, pos: int) -> tuple:
+        """Batch shape of a draw of variable ``pos`` of scope ``sid`` (its own axis last)."""
+        p = self.scopes[sid].parent
+        outer = tuple(self.size[ax] for ax in self.chain[p])
+        own = tuple(self.size[(sid, j)] for j in range(pos))
+        return (self.replicates,) + outer + own
+
+
+class MonteCarlo(Sampler):
+    """Independent draws: ``samples[sid]`` per scope, for ``replicates`` replicates from ``start``."""
+
+    def __init__(self, graph, seed: int, replicates: int, samples: dict, start: int = 0):
+        super().__init__(graph)
+        self.seed = int(seed)
+        self.replicates = replicates
+        self.start = start
+        for s in graph.scopes[1:]:
+            for j in range(len(s.vars)):
+                # a scope's variables are drawn jointly: one axis of `samples` draws, the
+                # later variables conditioned on the earlier ones along the same axis
+                self.size[(s.id, j)] = samples.get(s.id, 1) if j == 0 else 1
+
+    def draw(self, sid, pos, dist, static, args):
+        shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
+        d = len(shape)
+        args = tuple(lift(a, d - 1, d) for a in args)
+        D = DISTS[dist]
+        k = D.n_uniforms(static, args, d)
+        per = math.prod(shape[1:]) * k
+        key = _key_ints(self.scopes[sid].key) + (pos,)
+        u = uniforms(self.seed, key, self.start, self.replicates, per).reshape(shape + (k,))
+        return D.from_uniforms(u, static, args, d)
+
+    def mean(self, x, sid):
+        ax = self.axes(sid)
+        return reduce_mean(x, ax, ax[-1] + 1)
+
+
+class Exact(Sampler):
+    """Enumerate finite supports; ``mean`` weights by probabilities."""
+
+    def __init__(self, graph, limit: int = DEFAULT_LIMIT):
+        super().__init__(graph)
+        self.replicates = 1
+        self.limit = limit
+        self.probs: dict = {}
+
+    def draw(self, sid, pos, dist, static, args):
+        shape = self.batch_shape(sid, pos)
+        d = len(shape) + 1
+        var = self.scopes[sid].vars[pos]
+        n = support_size(dist, static, args, d - 1)
+        if n is None:
+            raise SupportTooLarge(
+                f"{var.name} ~ {dist} is continuous, so its expectation cannot be computed exactly; "
+                f"use an estimator instead", var.loc)
+        total = math.prod(shape) * n
+        if total > self.limit:
+            raise SupportTooLarge(
+                f"exact evaluation would enumerate {n:,} values of {var.name} ~ {dist.replace('_labelled', '')}"
+                f" ({total:,} in all with the enclosing expectations), more than the limit of {self.limit:,}; "
+                f"pass a larger limit= to raise it", var.loc)
+        values, probs = DISTS[dist].support(static, args, d)
+        self.size[(sid, pos)] = n
+        self.probs[(sid, pos)] = probs
+        return values
+
+    def mean(self, x, sid):
+        ax = self.axes(sid)
+        d = ax[-1] + 1
+        w = None
+        for j in range(len(ax)):
+            p = self.probs[(sid, j)]
+            p = p.reshape(p.shape + (1,) * (d - p.ndim))
+            w = p if w is None else w * p
+        return reduce_weighted(x, w, ax, d)
+
+
+def support_size(dist, static, args, d):
+    """How many values a finite distribution takes (None when continuous), without enumerating."""
+    if dist == "minibatch":
+        n = _first_event_len(args[0], d)
+        return math.comb(n, static[0]) if n >= static[0] else 0
+    if dist == "dropout":
+        return 2 ** math.prod(static[0])
+    if dist == "choice":
+        return _first_event_len(args[0], d)
+    if dist == "choice_labelled":
+        return len(static[0])
+    if dist == "bernoulli":
+        return 2
+    return None
+
+
+def _first_event_len(x, d):
+    while isinstance(x, dict):
+        if not x:
+            return 0
+        x = next(iter(x.values()))
+    x = np.asarray(x)
+    return x.shape[d] if x.ndim > d else 0
+
+
+def _key_ints(key: tuple) -> tuple:
+    out = []
+    for elem in key:
+        out.extend(elem)
+        out.append(0x5D)  # separator, so ((1, 2),) and ((1,), (2,)) differ
+    return tuple(int(v) for v in out)

@@ -1,0 +1,79 @@
+"""Checking and converting the params and data a user passes in.
+
+Params are arrays or records (dicts) of arrays; data are arrays, datasets (records of
+arrays sharing their first axis) or collections (lists of records, stacked here into one
+record with a leading axis).  Everything is copied to float64 with a leading replicate
+axis of length 1, so the caller's arrays are never touched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataProblem, did_you_mean
+from .distributions import stack_collection
+from .kernels import KernelError
+
+
+def prepare(kind: str, given, declared: tuple, loc) -> dict:
+    """Check names and values of ``given`` (a mapping) against ``declared``; return batched copies."""
+    if given is None:
+        given = {}
+    if not hasattr(given, "keys"):
+        raise DataProblem(f"{kind} must be a mapping from names to values, not {type(given).__name__}", loc)
+    for name in given:
+        if name not in declared:
+            what = "param" if kind == "params" else "data"
+            raise DataProblem(f"the program declares no {what} named '{name}'{did_you_mean(str(name), declared)}",
+                              loc)
+    out = {}
+    for name in declared:
+        if name not in given:
+            raise DataProblem(f"missing {'param' if kind == 'params' else 'data'} '{name}'", loc)
+        out[name] = _convert(given[name], name, loc, allow_list=(kind == "data"))
+    return out
+
+
+def _convert(v, path, loc, allow_list):
+    if isinstance(v, dict):
+        if not v:
+            raise DataProblem(f"'{path}' is an empty record", loc)
+        return {str(k): _convert(x, f"{path}.{k}", loc, allow_list) for k, x in v.items()}
+    if allow_list and isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+        try:
+            stacked = stack_collection([_strip(_convert(x, f"{path}[{i}]", loc, False)) for i, x in enumerate(v)],
+                                       path)
+        except KernelError as e:
+            raise DataProblem(str(e), loc) from None
+        return _lead(stacked)
+    if allow_list and isinstance(v, (list, tuple)) and not v:
+        raise DataProblem(f"collection '{path}' is empty", loc)
+    try:
+        a = np.array(v, dtype=np.float64)  # a copy, always
+    except (TypeError, ValueError):
+        raise DataProblem(f"'{path}' is not numeric (got {type(v).__name__})", loc) from None
+    if not np.all(np.isfinite(a)):
+        raise DataProblem(f"'{path}' contains NaN or infinite values", loc)
+    return a[None]
+
+
+def _strip(x):
+    if isinstance(x, dict):
+        return {k: _strip(v) for k, v in x.items()}
+    return x[0]
+
+
+def _lead(x):
+    if isinstance(x, dict):
+        return {k: _lead(v) for k, v in x.items()}
+    return np.asarray(x, dtype=np.float64)[None]
+
+
+def unbatch(x, replicates):
+    """Turn an output with a leading replicate axis into what the user gets back."""
+    if isinstance(x, dict):
+        return {k: unbatch(v, replicates) for k, v in x.items()}
+    x = np.asarray(x, dtype=np.float64)
+    if replicates is None:
+        return x[0] if x.ndim and x.shape[0] == 1 else x
+    return np.broadcast_to(x, (replicates,) + x.shape[1:]).copy()
