@@ -33,4 +33,15 @@ def format(text: str, filename: str | None = None) -> str:  # noqa: A001 - the p
     return format_source(text, filename or "<string>")
 
 
-__all__ = ["StochdiffError", "Location", "parse", "load", "format", "__version__"]
+def compile(program_or_text, externs=None):  # noqa: A001 - the public name is the contract
+    """Compile a program (a :class:`Program` or source text) into a :class:`~stochdiff.estimators.model.Model`.
+
+    ``externs`` maps the names declared with ``extern`` to Python functions written with
+    ``autograd.numpy``; they may take and return arrays or dicts of arrays.
+    """
+    from .estimators.model import compile as _compile
+
+    return _compile(program_or_text, externs)
+
+
+__all__ = ["StochdiffError", "Location", "parse", "load", "format", "compile", "__version__"]

@@ -87,7 +87,7 @@ class Lowerer:
 
         def declare(ident: A.Ident, binding: Binding, reassignable=False):
             old = env.get(ident.name)
-            if old is not None and not (reassignable and old.kind == N.VALUE):
+            if old is not None and not (reassignable and old.kind in (N.VALUE, N.RANDOM)):
                 where = declared_at.get(ident.name)
                 raise NameProblem(
                     f"'{ident.name}' is already declared as {N.KIND_WORD[old.kind]}"

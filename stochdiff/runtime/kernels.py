@@ -586,7 +586,15 @@ def reduce_weighted(x, w, axes, d):
         return (x * w).sum(axis=axes)
 
 
+def zeros(x, d):
+    """Zeros shaped like ``x`` (records: every field); the adjoint of a value nothing depends on."""
+    if isinstance(x, dict):
+        return {k: zeros(v, d) for k, v in x.items()}
+    return np.zeros(np.shape(x))
+
+
 KERNELS = {
+    "zeros": zeros,
     "lift": lift,
     "add": add,
     "sub": sub,
