@@ -31,6 +31,7 @@ class Thunk:
     env: dict
     free: frozenset  # random instances it mentions (directly, through names or through their args)
     memo: dict = field(default_factory=dict)
+    calls: tuple = ()  # defs being inlined where it was written (an argument is not a recursive call)
 
 
 @dataclass(eq=False)
@@ -400,7 +401,7 @@ class Lowerer:
         key = tuple(sorted((i, ctx.bound[i]) for i in t.free if i in ctx.bound))
         hit = t.memo.get(key)
         if hit is None:
-            hit = self.lower(t.expr, t.env, ctx)
+            hit = self.lower(t.expr, t.env, Ctx(ctx.bound, ctx.scope_of, t.calls))
             t.memo[key] = hit
         return hit
 
@@ -461,7 +462,9 @@ class Lowerer:
             inner = dict(bnd.env)
             inner[name] = bnd
             for p, a in zip(d.params, e.args):
-                inner[p.name] = Binding(N.VALUE, self.thunk(a, env))
+                arg = self.thunk(a, env)
+                arg.calls = ctx.calls
+                inner[p.name] = Binding(N.VALUE, arg)
             return self.lower(d.body, inner, Ctx(ctx.bound, ctx.scope_of, ctx.calls + (name,)))
         args = [self.lower(a, env, ctx) for a in e.args]
         if bnd is not None and bnd.kind == N.EXTERN:
