@@ -64,7 +64,8 @@ class _Layout:
             if kind == "_NL":
                 if (stack and stack[-1] != "for") or prev is None or after_for_brace:
                     continue
-                pending = pending or tok
+                if pending is None:
+                    pending = tok
                 continue
             if pending is not None:
                 if kind not in ("LBRACE", "RBRACE"):
@@ -290,9 +291,9 @@ class _Describer:
             # the input or a for body may end.
             words.append("the end of the statement")
             rest -= {"_NL", "$END", "RBRACE"}
-        order = ["NAME", "NUMBER", "$END"]
-        words += [self.expected_word(k) for k in sorted(rest, key=lambda k: (k not in order, k in order
-                                                                               and order.index(k), k))]
+        order = ["NAME", "NUMBER", "$END"]  # words first, then punctuation alphabetically by name
+        rank = {kind: i for i, kind in enumerate(order)}
+        words += [self.expected_word(k) for k in sorted(rest, key=lambda k: (rank.get(k, len(order)), k))]
         if operators and (found in _OPERAND_START or self.is_keyword(found) or not words):
             words.insert(0, "an operator")
         return words
@@ -301,6 +302,25 @@ class _Describer:
 # Tokens that begin an operand: finding one where an operator could go means two operands
 # were written side by side.
 _OPERAND_START = _EXPR_START - {"MINUS"}
+
+
+def _innermost_open_bracket(tokens, inside_expression=False):
+    """The last bracket among ``tokens`` still open at their end, or None.
+
+    With ``inside_expression``, only a bracket that an expression is written in counts
+    (any but a ``for`` body's brace): None when the innermost open one is a for body.
+    """
+    open_brackets = []  # (token, is a for body)
+    for i, tok in enumerate(tokens):
+        if tok.type in _OPENERS:
+            is_for = tok.type == "LBRACE" and not (i >= 2 and tokens[i - 1].type == "NAME"
+                                                   and tokens[i - 2].type == "MATCH")
+            open_brackets.append((tok, is_for))
+        elif tok.type in _CLOSERS and open_brackets:
+            open_brackets.pop()
+    if not open_brackets or (inside_expression and open_brackets[-1][1]):
+        return None
+    return open_brackets[-1][0]
 
 
 def _or(words) -> str:
@@ -375,6 +395,11 @@ class _ErrorTranslator:
         if tok.type == "EQUAL" and prev is not None and words.is_keyword(prev.type):
             # `data = ...`: the keyword started a declaration, but the user meant a name.
             return SyntaxProblem(f"'{prev}' is a keyword and cannot be used as a name", self.at_token(prev))
+        unclosed = _innermost_open_bracket(before, inside_expression=True)
+        if unclosed is not None and self.starts_statement(tok):
+            # Inside brackets newlines are dropped, so a forgotten ')' surfaces only at the
+            # next statement; the bracket is the place to point at.
+            return SyntaxProblem(f"this '{unclosed}' is never closed", self.at_token(unclosed))
         wanted = words.expected_words(expected, tok.type)
         if tok.type in _OPERATORS and prev is not None and prev.type == "_NL" and "a statement" in wanted:
             # The usual cause is an expression continued on the next line outside brackets.
@@ -385,17 +410,29 @@ class _ErrorTranslator:
             return SyntaxProblem(f"expected {_or(wanted)}{after}", self.at_token(tok))
         return SyntaxProblem(f"unexpected {words.found_words(tok)}; expected {_or(wanted)}", self.at_token(tok))
 
+    def starts_statement(self, tok: Token) -> bool:
+        """Whether ``tok`` looks like the start of a new statement (``param``, ``w =`` ...)."""
+        if tok.type in _STMT_START - {"NAME"}:
+            return True
+        if tok.type != "NAME":
+            return False
+        return self.token_after(tok) in ("EQUAL", "TILDE")
+
+    def token_after(self, tok: Token) -> str | None:
+        """The type of the token that follows ``tok``, if it can be lexed."""
+        try:
+            for other in self.parser.lex(self.text):
+                if other.start_pos >= tok.end_pos:
+                    return other.type
+        except LarkError:
+            pass
+        return None
+
     def unexpected_end(self, exc: UnexpectedInput) -> SyntaxProblem:
         seen = self.tokens_before(None)
-        open_brackets = []
-        for tok in seen:
-            if tok.type in _OPENERS:
-                open_brackets.append(tok)
-            elif tok.type in _CLOSERS and open_brackets:
-                open_brackets.pop()
-        if open_brackets:
-            tok = open_brackets[-1]
-            return SyntaxProblem(f"this '{tok}' is never closed", self.at_token(tok))
+        unclosed = _innermost_open_bracket(seen)
+        if unclosed is not None:
+            return SyntaxProblem(f"this '{unclosed}' is never closed", self.at_token(unclosed))
         last = seen[-1] if seen else None
         where = self.at(last.end_line, last.end_column) if last is not None else self.at(1, 1)
         wanted = self.words.expected_words(self.acceptable_after(seen, exc), "$END")
