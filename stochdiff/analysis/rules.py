@@ -115,4 +115,9 @@ DEGREE = {
     # div, pow, select, sample and mean have rules of their own in certify.py
 }
 
+# argument positions an operation reads only for their shape (or field names)
+SHAPE_ONLY = {"seed": (0,), "size": (0,), "zeros": (0,), "expand": (1,), "expand_last": (1,),
+              "unbroadcast": (1,), "broadcast_to": (1,), "densify": (1,), "matmul_ga": (1,),
+              "matmul_gb": (2,)}
+
 PRODUCTS = {op: spec[1] for op, spec in DEGREE.items() if isinstance(spec, tuple) and spec[0] == "product"}

@@ -19,9 +19,11 @@ draws are independent, and the scopes nested in it get fresh keys too.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ir.graph import Builder, Graph
 from .certify import INF, StreamNames, node_degree
-from .rules import PRODUCTS
+from .rules import PRODUCTS, SHAPE_ONLY
 
 MAX_POWER_COPIES = 8
 
@@ -32,7 +34,32 @@ def allocate(g: Graph, mode: str = "independent") -> Graph:
         return g
     if mode != "independent":
         raise ValueError(f"unknown mode {mode!r}")
-    return Allocator(g).run()
+    return _renumber(Allocator(g).run())
+
+
+def _renumber(g: Graph) -> Graph:
+    """Number the copies an estimator actually uses 1, 2, ... (dead copies leave no gaps)."""
+    used = set()
+    for i in g.cone([v for _, v in g.outputs]):
+        n = g.nodes[i]
+        if n.op in ("sample", "expect"):
+            used.update(g.scope_chain(n.attrs[0]))
+    scopes = list(g.scopes)
+    newkey = {0: ()}
+    index: dict = {}
+    for s in g.scopes[1:]:
+        if s.id not in used:
+            continue
+        pkey = newkey[s.parent]
+        elem = s.key[-1]
+        copy = s.copy
+        if copy:
+            slot = (pkey, elem[:-1])
+            seen = index.setdefault(slot, {})
+            copy = seen.setdefault(s.copy, len(seen) + 1)
+        newkey[s.id] = pkey + (elem[:-1] + (copy,),)
+        scopes[s.id] = replace(s, key=newkey[s.id], copy=copy)
+    return Graph(g.nodes, tuple(scopes), g.outputs, g.meta)
 
 
 class Allocator:
@@ -54,9 +81,14 @@ class Allocator:
         return i
 
     def run(self) -> Graph:
-        m: list = []
-        for n in self.g.nodes:
-            m.append(self.translate(n, tuple(m[a] for a in n.args)))
+        value, shape = _demand(self.g)
+        m: dict = {}
+        for i, n in enumerate(self.g.nodes):
+            if i in value:
+                m[i] = self.translate(n, tuple(m[a] for a in n.args))
+            elif i in shape:
+                # read only for its shape: no copies needed, whatever streams it uses
+                m[i] = self.add(n.op, tuple(m[a] for a in n.args), n.attrs, n.loc)
         return self.b.finish(tuple((k, m[v]) for k, v in self.g.outputs))
 
     def translate(self, n, args) -> int:
@@ -180,6 +212,22 @@ class Allocator:
                     attrs = (new,) + attrs[1:]
             memo[i] = self.add(n.op, args, attrs, n.loc)
         return memo[root]
+
+
+def _demand(g: Graph):
+    """Nodes whose values the outputs need, and nodes needed only for their shapes."""
+    value, shape = set(), set()
+    stack = [(v, True) for _, v in g.outputs]
+    while stack:
+        i, for_value = stack.pop()
+        if i in value or (not for_value and i in shape):
+            continue
+        (value if for_value else shape).add(i)
+        n = g.nodes[i]
+        only = SHAPE_ONLY.get(n.op, ())
+        for p, a in enumerate(n.args):
+            stack.append((a, for_value and p not in only))
+    return value, shape - value
 
 
 def _within(b, sid, smap, keys) -> bool:

@@ -39,6 +39,7 @@ class Var:
     instance: int  # unique per declaration (and per loop iteration)
     dist: str
     loc: Location = field(default=UNKNOWN, compare=False)
+    where: str = ""  # loop iteration it was declared in, e.g. "k=2" (empty outside loops)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class Scope:
     @property
     def label(self) -> str:
         names = ", ".join(v.name for v in self.vars)
-        return f"E[{names}]" + (f"#{self.copy}" if self.copy else "")
+        where = sorted({v.where for v in self.vars if v.where})
+        return f"E[{names}]" + (f"{{{'; '.join(where)}}}" if where else "") + (f"#{self.copy}" if self.copy else "")
 
 
 ROOT = Scope(id=0, parent=None, vars=(), eid=0, key=())

@@ -14,6 +14,7 @@ not depend on an enclosing draw is not recomputed per draw).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
 from . import names as N
 from .graph import Builder, Graph, Var
+from .printer import fmt_value
 
 MAX_UNROLL = 100_000
 
@@ -44,6 +46,7 @@ class RandomInfo:
     free: frozenset  # random instances the arguments depend on
     loc: object
     decl: A.RandomDecl
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Lowerer:
         self.instances: list = []
         self.eids: dict = {}
         self.param_dep: list = []
+        self.loops: list = []  # enclosing loop iterations, for naming random nodes
         self.free_stack: set = set()
         self.randoms: list = []
         self.expectations: dict = {}  # eid -> info dict
@@ -157,7 +161,9 @@ class Lowerer:
                             raise NameProblem(f"loop variable '{v.name}' hides {N.KIND_WORD[saved.kind]}", v.loc)
                         for k in range(a, z + 1):
                             env[v.name] = Binding(N.LOOP, k)
+                            self.loops.append(f"{v.name}={k}")
                             run_stmts(body)
+                            self.loops.pop()
                         if saved is None:
                             env.pop(v.name, None)
                         else:
@@ -165,7 +171,8 @@ class Lowerer:
                     case A.Minimize(expr=e, wrt=wrt):
                         if minimize is not None:
                             raise StructureProblem(
-                                f"a program has exactly one minimize; the first is at line {minimize[2].line}", s.loc)
+                                f"a program has exactly one minimize; the first is at line {minimize[2].line}",
+                                dataclasses.replace(s.loc, end_line=s.loc.line, end_column=s.loc.column + 8))
                         N.check_expr(e, visible())
                         self.check_unique(wrt, "minimize ... wrt")
                         for w in wrt:
@@ -181,8 +188,8 @@ class Lowerer:
         run_stmts(self.module.stmts)
         if minimize is None:
             from ..errors import Location
-            end = Location(self.module.filename, max(1, self.module.source.count("\n") + 1), 1,
-                           source=self.module.source)
+            lines = self.module.source.splitlines() or [""]
+            end = Location(self.module.filename, len(lines), len(lines[-1]) + 1, source=self.module.source)
             raise StructureProblem("the program has no 'minimize ... wrt ...' statement", end)
         node, wrt, loc = minimize
         return self.b.finish(
@@ -203,7 +210,8 @@ class Lowerer:
     def random_decl(self, s: A.RandomDecl, env: dict) -> RandomInfo:
         dist = s.dist.name
         if dist not in A.DISTRIBUTIONS:
-            raise StructureProblem(f"unknown distribution '{dist}'{did_you_mean(dist, A.DISTRIBUTIONS)}", s.dist.loc)
+            hint = did_you_mean(dist, A.DISTRIBUTIONS) or "; the distributions are " + ", ".join(A.DISTRIBUTIONS)
+            raise StructureProblem(f"unknown distribution '{dist}'{hint}", s.dist.loc)
         labelled = [a for a in s.args if isinstance(a, A.Labelled)]
         plain = [a for a in s.args if not isinstance(a, A.Labelled)]
         lo, hi = A.DISTRIBUTIONS[dist]
@@ -217,7 +225,8 @@ class Lowerer:
         n = len(plain)
         if n < lo or (hi is not None and n > hi):
             want = f"{lo}" if lo == hi else (f"{lo} or {hi}" if hi is not None else f"at least {lo}")
-            raise StructureProblem(f"{dist} takes {want} arguments but is given {n}", s.dist.loc)
+            noun = "argument" if want == "1" or want == "at least 1" else "arguments"
+            raise StructureProblem(f"{dist} takes {want} {noun} but is given {n}", s.dist.loc)
         static: tuple = ()
         dyn: list = []
         if dist == "minibatch":
@@ -273,7 +282,8 @@ class Lowerer:
         info = RandomInfo(s.name.name, len(self.instances) + 1, dist, static, thunks,
                           free, s.name.loc, s)
         self.instances.append(info)
-        self.randoms.append(Var(info.name, info.instance, dist, s.loc))
+        info.where = ", ".join(self.loops)
+        self.randoms.append(Var(info.name, info.instance, dist, s.loc, info.where))
         return info
 
     # -------------------------------------------------------------------- statics
@@ -296,6 +306,9 @@ class Lowerer:
                     return bnd.value
                 if bnd is not None and bnd.kind == N.CONST:
                     return self.b.nodes[bnd.value].attrs[1]
+                if bnd is not None:
+                    raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program "
+                                           f"runs, but '{n}' is {N.KIND_WORD[bnd.kind]}", e.loc)
             case A.Neg(operand=o):
                 v = self.static(o, env, what)
                 if isinstance(v, (int, float)):
@@ -337,7 +350,9 @@ class Lowerer:
             if isinstance(d, float) and d.is_integer():
                 d = int(d)
             if not isinstance(d, int) or d <= 0:
-                raise StructureProblem(f"a shape must be a positive whole number or a list of them, not {v}", e.loc)
+                at = e.items[len(out)] if isinstance(e, A.ArrayLit) and isinstance(v, tuple) else e
+                raise StructureProblem(f"a shape must be a positive whole number or a list of them, not "
+                                       f"{fmt_value(v)}", at.loc)
             out.append(d)
         return tuple(out)
 
@@ -498,7 +513,8 @@ class Lowerer:
                 dep = self.instances[missing[0] - 1] if missing else self.instances[
                     next(d for d in i.free if d in mine) - 1]
                 raise StructureProblem(
-                    f"E[{i.name}] must be enclosed by E[{dep.name}], because {i.name} depends on {dep.name}", e.loc)
+                    f"E[{i.name}] must be enclosed by E[{dep.name}], because {i.name} depends on {dep.name}",
+                    next(v.loc for v in e.vars if v.name == i.name))
             order.extend(ready)
             pending = [i for i in pending if i not in ready]
         free = self.free(e, env, {})
@@ -509,7 +525,8 @@ class Lowerer:
                 parent = sid
         eid = self.eids.setdefault(id(e), len(self.eids) + 1)
         key = b.scopes[parent].key + ((len(order),) + tuple(i.instance for i in order) + (0,),)
-        sid = b.new_scope(parent, tuple(Var(i.name, i.instance, i.dist, i.loc) for i in order), eid, key, 0, e.loc)
+        sid = b.new_scope(parent, tuple(Var(i.name, i.instance, i.dist, i.loc, i.where) for i in order),
+                          eid, key, 0, e.loc)
         self.expectations.setdefault(eid, {"vars": tuple(i.name for i in infos), "loc": e.loc,
                                            "scopes": []})["scopes"].append(sid)
         bound, scope_of = dict(ctx.bound), dict(ctx.scope_of)
@@ -519,8 +536,8 @@ class Lowerer:
             for t, a in zip(info.dyn, args):
                 if self.depends_on_param(a):
                     raise StructureProblem(
-                        f"the arguments of {info.name} ~ {info.decl.dist.name}(...) depend on a param; "
-                        f"distributions whose arguments depend on params are not supported yet",
+                        f"the arguments of {info.name} ~ {info.decl.dist.name}(...) depend on a param, "
+                        f"which is not supported yet",
                         getattr(t.expr, "loc", info.loc))
             node = b.add("sample", args, (sid, pos, info.dist, info.static, info.name), info.decl.loc)
             bound[info.instance] = node
@@ -540,13 +557,13 @@ class Lowerer:
             if lab in arms:
                 raise StructureProblem(f"match has two arms for '{lab}'", arm.label.loc)
             if lab not in labels:
-                raise StructureProblem(f"match has an arm for '{lab}', which {info.name}'s choice "
-                                       f"(line {info.loc.line}) does not have{did_you_mean(lab, labels)}",
+                raise StructureProblem(f"match on {info.name} has an arm for '{lab}', but {info.name}'s choice "
+                                       f"(line {info.loc.line}) has no such label{did_you_mean(lab, labels)}",
                                        arm.label.loc)
             arms[lab] = arm
         missing = [lab for lab in labels if lab not in arms]
         if missing:
-            raise StructureProblem(f"match misses the label '{missing[0]}' of {info.name}'s choice", e.loc)
+            raise StructureProblem(f"match on {info.name} has no arm for the label '{missing[0]}'", e.var.loc)
         idx = self.lower_name(e.var.name, e.var.loc, env, ctx)
         branches = [self.lower(arms[lab].expr, env, ctx) for lab in labels]
         return self.b.add("select", [idx] + branches, (labels,), e.loc)

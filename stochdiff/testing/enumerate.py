@@ -1,0 +1,91 @@
+"""The exact distribution of an estimator's output, by enumerating every draw it makes.
+
+An estimator with finite randomness is a function of finitely many draws.  We run it
+once to learn which draws it makes (how many values each takes), then run it again with
+every joint configuration of those draws laid along the replicate axis, each weighted by
+its probability.  Nothing here trusts the certificate: it treats the estimator by its
+draws, so it can check the certificate.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SupportTooLarge
+from ..runtime.distributions import DISTS
+from ..runtime.samplers import MonteCarlo, support_size
+
+DEFAULT_LIMIT = 200_000
+
+
+class _Probe(MonteCarlo):
+    """Runs the estimator once and records each draw: its sites and its support size."""
+
+    def __init__(self, graph, samples):
+        super().__init__(graph, 0, 1, samples)
+        self.draws: list = []
+
+    def draw(self, sid, pos, dist, static, args):
+        shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
+        n = support_size(dist, static, args, len(shape) - 1)
+        var = self.scopes[sid].vars[pos]
+        if n is None:
+            raise SupportTooLarge(f"{var.name} ~ {dist} is continuous, so the estimator's draws cannot be "
+                                  f"enumerated; use method='statistical'", var.loc)
+        self.draws.append(((sid, pos), math.prod(shape[1:]), n, var))
+        return super().draw(sid, pos, dist, static, args)
+
+
+class _Enumerate(MonteCarlo):
+    """Replicate r is the r-th joint configuration of all draws (mixed radix); tracks weights."""
+
+    def __init__(self, graph, samples, plan, total):
+        super().__init__(graph, 0, total, samples)
+        self.plan = plan  # (sid, pos) -> (stride, sites, n)
+        self.r = np.arange(total, dtype=np.int64)
+        self.logw = np.zeros(total)
+
+    def draw(self, sid, pos, dist, static, args):
+        stride, sites, n = self.plan[(sid, pos)]
+        shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
+        d = len(shape)
+        values, probs = DISTS[dist].support(static, args, d)
+        place = stride * n ** np.arange(sites, dtype=np.int64).reshape(shape[1:])
+        idx = (self.r.reshape((-1,) + (1,) * (d - 1)) // place) % n
+        probs = np.broadcast_to(probs, np.broadcast_shapes(probs.shape[:-1], shape[:-1]) + (n,))
+        p = np.take_along_axis(probs, idx, axis=d - 1)
+        with np.errstate(divide="ignore"):
+            self.logw += np.log(p).reshape(len(self.r), -1).sum(axis=1)
+        return _take(values, idx, d)
+
+
+def _take(values, idx, d):
+    if isinstance(values, dict):
+        return {k: _take(v, idx, d) for k, v in values.items()}
+    v = np.asarray(values)
+    ix = idx.reshape(idx.shape + (1,) * (v.ndim - d))
+    full = np.broadcast_shapes(v.shape[:d - 1], idx.shape[:d - 1])
+    v = np.broadcast_to(v, full + v.shape[d - 1:])
+    ix = np.broadcast_to(ix, full + (idx.shape[d - 1],) + v.shape[d:])
+    return np.take_along_axis(v, ix, axis=d - 1)
+
+
+def enumerate_outputs(est, params, data, limit: int = DEFAULT_LIMIT):
+    """Every joint configuration of ``est``'s draws: (outputs with a leading axis, probabilities)."""
+    code = est._code
+    probe = _Probe(est.graph, est.samples)
+    code.run(params, data, probe, 1)
+    plan, stride = {}, 1
+    for key, sites, n, var in probe.draws:
+        plan[key] = (stride, sites, n)
+        stride *= n ** sites
+        if stride > limit:
+            raise SupportTooLarge(
+                f"the estimator's draws have more than {limit:,} joint configurations (the draws of "
+                f"{var.name} alone take {n}^{sites}); pass a larger limit= to raise it", var.loc)
+    sampler = _Enumerate(est.graph, est.samples, plan, stride)
+    result = code.run(params, data, sampler, stride)
+    w = np.exp(sampler.logw)
+    return result, w
