@@ -69,6 +69,7 @@ class Allocator:
         self.deg: list = []
         self.why: list = []
         self.copies: dict = {}
+        self.restreamed: dict = {}  # scope id -> copies made for its Jacobian appearances
         self.names = StreamNames(g)
 
     # -- nodes
@@ -111,7 +112,13 @@ class Allocator:
         elif op == "expect":
             s = self.b.scopes[n.attrs[0]]
             if self.deg[args[0]].get(s.key, 0):
-                fresh = self.copy_scope(s.id, s.parent)
+                # every Jacobian appearance of s shares one copy (they are added, e.g. the
+                # fields of a record's gradient), unless the body already uses that copy
+                copies = self.restreamed.setdefault(s.id, [])
+                fresh = next((c for c in copies if not self.deg[args[0]].get(self.b.scopes[c].key, 0)), None)
+                if fresh is None:
+                    fresh = self.copy_scope(s.id, s.parent)
+                    copies.append(fresh)
                 body = self.clone(args[0], {s.id: fresh}, frozenset())
                 return self.add("expect", (body,), (fresh,), n.loc)
         return self.add(op, args, n.attrs, n.loc)
