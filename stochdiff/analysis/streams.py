@@ -99,14 +99,15 @@ class Allocator:
             shared = self.shared_finite(args[p], args[q])
             if shared:
                 args = list(args)
-                args[q] = self.clone_streams(args[q], shared)
+                args[q] = self.clone_streams(args[q], shared, f"a factor of the product at line {n.loc.line}")
         elif op == "pow":
             k = self.whole_power(args[1])
             base = args[0]
             if k is not None and 2 <= k <= MAX_POWER_COPIES and self.finite_keys(base):
                 acc = base
                 for _ in range(k - 1):
-                    other = self.clone_streams(base, self.finite_keys(base))
+                    other = self.clone_streams(base, self.finite_keys(base),
+                                               f"a factor of ^{k} at line {n.loc.line}")
                     acc = self.add("mul", (acc, other), (), n.loc)
                 return acc
         elif op == "expect":
@@ -117,10 +118,12 @@ class Allocator:
                 copies = self.restreamed.setdefault(s.id, [])
                 fresh = next((c for c in copies if not self.deg[args[0]].get(self.b.scopes[c].key, 0)), None)
                 if fresh is None:
-                    fresh = self.copy_scope(s.id, s.parent)
+                    fresh = self.copy_scope(s.id, s.parent,
+                                            why=f"its Jacobian appearance (line {n.loc.line}) would reuse the "
+                                                f"draws of its forward value")
                     copies.append(fresh)
                 body = self.clone(args[0], {s.id: fresh}, frozenset())
-                return self.add("expect", (body,), (fresh,), n.loc)
+                return self.add("expect", (body,), (fresh,) + n.attrs[1:], n.loc)
         return self.add(op, args, n.attrs, n.loc)
 
     # -- analysis helpers
@@ -139,7 +142,7 @@ class Allocator:
         return None
 
     # -- copies
-    def copy_scope(self, sid: int, parent: int, fresh: dict | None = None) -> int:
+    def copy_scope(self, sid: int, parent: int, fresh: dict | None = None, why: str = "") -> int:
         """A new scope like ``sid`` under ``parent``.
 
         Under the same parent it is a fresh copy (a new copy index, so new draws); scopes
@@ -156,13 +159,15 @@ class Allocator:
                 self.copies[base] = self.copies.get(base, 0) + 1
                 fresh[s.key] = self.copies[base]
             elem = elem[:-1] + (fresh[s.key],)
-        return self.b.new_scope(parent, s.vars, s.eid, pkey + (elem,), elem[-1], s.loc)
+        if parent != s.parent:
+            why = f"nested in a copy (s{parent})"
+        return self.b.new_scope(parent, s.vars, s.eid, pkey + (elem,), elem[-1], s.loc, why)
 
-    def clone_streams(self, root: int, keys: frozenset) -> int:
+    def clone_streams(self, root: int, keys: frozenset, why: str) -> int:
         """Recompute ``root`` with fresh copies of the streams ``keys``."""
-        return self.clone(root, {}, keys)
+        return self.clone(root, {}, keys, why)
 
-    def clone(self, root: int, smap: dict, keys: frozenset) -> int:
+    def clone(self, root: int, smap: dict, keys: frozenset, why: str = "") -> int:
         """Rebuild the part of ``root``'s cone that depends on mapped scopes or on ``keys``.
 
         ``smap`` maps old scope ids to their copies; scopes whose key is in ``keys`` (and
@@ -184,7 +189,7 @@ class Allocator:
             if p is not None:
                 smap[sid] = self.copy_scope(sid, p)
             elif s.key in keys:
-                smap[sid] = self.copy_scope(sid, s.parent, fresh)
+                smap[sid] = self.copy_scope(sid, s.parent, fresh, why)
             else:
                 return None
             return smap[sid]

@@ -58,6 +58,7 @@ class Scope:
     key: tuple
     copy: int = 0  # 0 for the original draws, k for the k-th independent copy
     loc: Location = field(default=UNKNOWN, compare=False)
+    why: str = field(default="", compare=False)  # why a copy was made (stream allocation)
 
     @property
     def label(self) -> str:
@@ -162,9 +163,9 @@ class Builder:
 
     # -- scopes
     def new_scope(self, parent: int, vars: tuple, eid: int, key: tuple, copy: int = 0,
-                  loc: Location = UNKNOWN) -> int:
+                  loc: Location = UNKNOWN, why: str = "") -> int:
         sid = len(self.scopes)
-        self.scopes.append(Scope(sid, parent, tuple(vars), eid, key, copy, loc))
+        self.scopes.append(Scope(sid, parent, tuple(vars), eid, key, copy, loc, why))
         self._depth[sid] = self._depth[parent] + len(vars)
         return sid
 

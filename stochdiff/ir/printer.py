@@ -45,7 +45,7 @@ def node_text(g: Graph, i: int) -> str:
         inner = ", ".join(x for x in (args, stat) if x)
         body = f"sample {name} ~ {dist}({inner})"
     elif op == "expect":
-        body = f"expect s{at[0]} {args}"
+        body = f"expect s{at[0]} {args}" + (f"  ({at[1]})" if len(at) > 1 else "")
     elif op in ("field", "adj_field", "record1"):
         body = f"{op}.{at[0]} {args}"
     elif op == "call":
