@@ -247,16 +247,11 @@ def test_compile_undefined_name_did_you_mean():
 
 # ---------------------------------------------------------------- seeds
 
-@pytest.mark.xfail(strict=True, reason="BUG: Estimator.__call__ does not validate seed; seed='a' escapes as a bare "
-                                       "ValueError from int() instead of a StochdiffError")
 def test_non_integer_seed(maml):
     params, data = inputs()
     expect_error(lambda: maml.estimator()(params, data, seed="a"), "seed", located=False)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a negative seed is reported as 'drawing z ~ minibatch failed: expected "
-                                       "non-negative integer' at the random declaration; the message does not "
-                                       "name the seed")
 def test_negative_seed(maml):
     params, data = inputs()
     expect_error(lambda: maml.estimator()(params, data, seed=-1), "seed", located=False)

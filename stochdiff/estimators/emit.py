@@ -26,8 +26,13 @@ class Emitted:
     outputs: tuple  # output names in the order returned
 
 
+def needed_nodes(g: Graph) -> set:
+    """The nodes the outputs depend on (the only ones emitted)."""
+    return g.cone([v for _, v in g.outputs])
+
+
 def emit(g: Graph, title: str = "estimator") -> Emitted:
-    needed = g.cone([v for _, v in g.outputs])
+    needed = needed_nodes(g)
     consts: list = []
     const_ix: dict = {}
     fns: list = []

@@ -107,6 +107,8 @@ class Estimator:
     def __call__(self, params, data=None, seed: int = 0, replicates=None) -> Result:
         if replicates is not None and (not isinstance(replicates, (int, np.integer)) or replicates < 1):
             raise StochdiffError(f"replicates must be a positive whole number, not {replicates!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+            raise StochdiffError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
         R = 1 if replicates is None else int(replicates)
         sampler = MonteCarlo(self.graph, seed, R, self.samples)
         return self._code.run(params, data, sampler, replicates)
@@ -131,6 +133,7 @@ class _Code:
         exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
         self.fn = ns["estimate"]
         self.functions = tuple(_resolve(key, model.externs) for key in self.emitted.functions)
+        self._checked = None
 
     def run(self, params, data, sampler, replicates) -> Result:
         prog = self.model.program
@@ -144,6 +147,8 @@ class _Code:
             raise
         except Exception as e:  # map the failing line of emitted code back to the source
             raise self._located(e) from None
+        if not all(_finite(v) for v in outs):
+            self._locate_nonfinite(P, D, sampler)
         named = dict(zip(self.emitted.outputs, outs))
         value = unbatch(named["value"], replicates)
         if np.ndim(value) != (0 if replicates is None else 1):
@@ -156,23 +161,69 @@ class _Code:
                 grads[k[5:]] = unbatch(v, replicates)
         return Result(value, grads)
 
+    def _locate_nonfinite(self, P, D, sampler):
+        """Re-run with checked kernels to find the first operation that made a NaN or inf."""
+        if self._checked is None:
+            ns = {f"k_{k}": _checked(f) for k, f in K.KERNELS.items()}
+            ns["lift"] = K.lift
+            exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
+            self._checked = ns["estimate"]
+        try:
+            with np.errstate(all="ignore"):
+                self._checked(P, D, sampler, self.emitted.consts, self.functions)
+        except _NonFinite as e:
+            raise self._located(e) from None
+        except Exception:  # the checked run fails differently: report non-finiteness plainly
+            pass
+        raise EvaluationProblem("the result contains NaN or infinite values",
+                                self.graph.meta_get("objective_loc"))
+
     def _located(self, e: Exception) -> StochdiffError:
         tb = e.__traceback__
-        node = None
+        node, frame = None, None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == self.filename:
                 node = self.emitted.lines.get(tb.tb_lineno)
+                frame = tb.tb_frame
             tb = tb.tb_next
         msg = str(e).rstrip(".") or type(e).__name__
         if node is None:
             return EvaluationProblem(f"evaluation failed: {msg}")
         n = self.graph.nodes[node]
         what = _describe(n)
+        if isinstance(e, _NonFinite):
+            return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
             return EvaluationProblem(f"{what}: {msg}", n.loc)
         if n.op == "call":
             return EvaluationProblem(f"{what} raised {type(e).__name__}: {msg}", n.loc)
+        args = [frame.f_locals.get(f"v{a}") for a in n.args] if frame is not None else []
+        if any(isinstance(a, dict) for a in args) and isinstance(e, (AttributeError, TypeError, KeyError)):
+            return EvaluationProblem(f"{what} got a record where it needs an array", n.loc)
+        if "broadcast" in msg and args:
+            shapes = " and ".join(str(tuple(np.shape(a))[self.graph.nodes[x].depth + 1:])
+                                  for a, x in zip(args, n.args) if not isinstance(a, dict))
+            return EvaluationProblem(f"{what}: shapes {shapes} do not fit together", n.loc)
         return EvaluationProblem(f"{what} failed: {msg}", n.loc)
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def _finite(x) -> bool:
+    if isinstance(x, dict):
+        return all(_finite(v) for v in x.values())
+    return bool(np.all(np.isfinite(x)))
+
+
+def _checked(f):
+    def run(*args):
+        out = f(*args)
+        if not _finite(out):
+            raise _NonFinite()
+        return out
+    return run
 
 
 def _describe(n) -> str:
