@@ -241,6 +241,9 @@ class Lowerer:
                 raise StructureProblem(f"the dropout probability must be in [0, 1), not {p}", plain[1].loc)
             static = (shape, float(p))
         elif dist == "choice":
+            if n != 1:
+                raise StructureProblem(f"choice takes one collection (or labelled probabilities), but is given {n} "
+                                       f"arguments", plain[1].loc)
             dyn = [plain[0]]
         elif dist == "bernoulli":
             dyn = [plain[0]]
@@ -261,6 +264,11 @@ class Lowerer:
                 raise StructureProblem(f"uniform needs lo < hi, not {first} and {second}", plain[0].loc)
         thunks = tuple(self.thunk(e, dict(env)) for e in dyn)
         free = frozenset().union(*(t.free for t in thunks)) if thunks else frozenset()
+        for t, e in zip(thunks, dyn):
+            # arguments that depend on no random variable can be checked right here
+            if not t.free and self.depends_on_param(self.force(t, Ctx())):
+                raise StructureProblem(f"the arguments of {s.name.name} ~ {dist}(...) depend on a param, which is "
+                                       f"not supported yet", e.loc)
         return self.new_random(s, dist, static, thunks, free)
 
     def labelled_choice(self, s, labelled, env) -> RandomInfo:
@@ -317,20 +325,16 @@ class Lowerer:
                 return tuple(self.static(i, env, what) for i in items)
             case A.BinOp(op=op, left=l, right=r):
                 a, b = self.static(l, env, what), self.static(r, env, what)
-                if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and STATIC_OPS.get(op):
                     try:
-                        if op == "+":
-                            return a + b
-                        if op == "-":
-                            return a - b
-                        if op == "*":
-                            return a * b
-                        if op == "/":
-                            return a / b
-                        if op == "^":
-                            return a ** b
-                    except (ZeroDivisionError, OverflowError, ValueError):
-                        pass
+                        v = STATIC_OPS[op](a, b)
+                    except ZeroDivisionError:
+                        raise StructureProblem(f"{what} divides by zero", e.loc) from None
+                    except (OverflowError, ValueError):
+                        raise StructureProblem(f"{what} is not a finite real number", e.loc) from None
+                    if isinstance(v, complex) or (isinstance(v, float) and not math.isfinite(v)):
+                        raise StructureProblem(f"{what} is not a finite real number", e.loc)
+                    return v
         raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program runs",
                                getattr(e, "loc", None))
 
@@ -575,5 +579,8 @@ class Lowerer:
             pd.append(node.op == "param" or any(pd[a] for a in node.args))
         return pd[n]
 
+
+STATIC_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+              "/": lambda a, b: a / b, "^": lambda a, b: a ** b, "@": None}
 
 BINOPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "@": "matmul"}
