@@ -113,6 +113,17 @@ class Estimator:
         sampler = MonteCarlo(self.graph, seed, R, self.samples)
         return self._code.run(params, data, sampler, replicates)
 
+    def replicate_range(self, params, data, seed: int, start: int, stop: int) -> Result:
+        """Replicates ``start .. stop-1`` of ``self(params, data, seed, replicates=N)`` for any N >= stop.
+
+        Draws are keyed by (seed, stream, replicate), so a long run can be computed in
+        chunks (for a progress bar, or across workers) and concatenated.
+        """
+        if not 0 <= start < stop:
+            raise StochdiffError(f"need 0 <= start < stop, not start={start}, stop={stop}")
+        sampler = MonteCarlo(self.graph, seed, stop - start, self.samples, start=start)
+        return self._code.run(params, data, sampler, stop - start)
+
 
 class _Code:
     """The emitted, compiled function for one graph, plus everything it needs to run."""
