@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ir.graph import Builder, Graph
-from .certify import INF, StreamNames, node_degree
+from .certify import StreamNames
+from .degree import Degrees, whole_power
 from .rules import PRODUCTS, SHAPE_ONLY
 
 MAX_POWER_COPIES = 8
@@ -66,20 +67,20 @@ class Allocator:
     def __init__(self, g: Graph):
         self.g = g
         self.b = Builder.empty_like(g)
-        self.deg: list = []
-        self.why: list = []
+        self.D = Degrees(names=StreamNames(self.b.scopes))
+        self.deg = self.D.deg
         self.copies: dict = {}
         self.restreamed: dict = {}  # scope id -> copies made for its Jacobian appearances
-        self.names = StreamNames(g)
 
     # -- nodes
     def add(self, op, args, attrs, loc) -> int:
         i = self.b.add(op, args, attrs, loc)
         if i == len(self.deg):
-            d, w = node_degree(self.b, i, self.b.nodes[i], self.deg, self.why, self.names)
-            self.deg.append(d)
-            self.why.append(w)
+            self.D.extend(self.b)
         return i
+
+    def bit(self, sid) -> int:
+        return self.D.key_bit(self.b.scopes[sid].key)
 
     def run(self) -> Graph:
         value, shape = _demand(self.g)
@@ -101,7 +102,7 @@ class Allocator:
                 args = list(args)
                 args[q] = self.clone_streams(args[q], shared, f"a factor of the product at line {n.loc.line}")
         elif op == "pow":
-            k = self.whole_power(args[1])
+            k = whole_power(self.b.nodes[args[1]])
             base = args[0]
             if k is not None and 2 <= k <= MAX_POWER_COPIES and self.finite_keys(base):
                 acc = base
@@ -112,34 +113,26 @@ class Allocator:
                 return acc
         elif op == "expect":
             s = self.b.scopes[n.attrs[0]]
-            if self.deg[args[0]].get(s.key, 0):
+            if self.deg[args[0]].get(self.bit(s.id)):
                 # every Jacobian appearance of s shares one copy (they are added, e.g. the
                 # fields of a record's gradient), unless the body already uses that copy
                 copies = self.restreamed.setdefault(s.id, [])
-                fresh = next((c for c in copies if not self.deg[args[0]].get(self.b.scopes[c].key, 0)), None)
+                fresh = next((c for c in copies if not self.deg[args[0]].get(self.bit(c))), None)
                 if fresh is None:
                     fresh = self.copy_scope(s.id, s.parent,
                                             why=f"its Jacobian appearance (line {n.loc.line}) would reuse the "
                                                 f"draws of its forward value")
                     copies.append(fresh)
-                body = self.clone(args[0], {s.id: fresh}, frozenset())
+                body = self.clone(args[0], {s.id: fresh}, 0)
                 return self.add("expect", (body,), (fresh,) + n.attrs[1:], n.loc)
         return self.add(op, args, n.attrs, n.loc)
 
-    # -- analysis helpers
-    def finite_keys(self, i) -> frozenset:
-        return frozenset(k for k, v in self.deg[i].items() if 0 < v < INF)
+    # -- analysis helpers (masks are bitsets of streams, see degree.py)
+    def finite_keys(self, i) -> int:
+        return self.deg[i].finite
 
-    def shared_finite(self, a, b) -> frozenset:
-        return self.finite_keys(a) & self.finite_keys(b)
-
-    def whole_power(self, i):
-        n = self.b.nodes[i]
-        if n.op in ("lit", "const"):
-            v = n.attrs[-1]
-            if isinstance(v, (int, float)) and float(v).is_integer():
-                return int(v)
-        return None
+    def shared_finite(self, a, b) -> int:
+        return self.deg[a].finite & self.deg[b].finite
 
     # -- copies
     def copy_scope(self, sid: int, parent: int, fresh: dict | None = None, why: str = "") -> int:
@@ -163,11 +156,11 @@ class Allocator:
             why = f"nested in a copy (s{parent})"
         return self.b.new_scope(parent, s.vars, s.eid, pkey + (elem,), elem[-1], s.loc, why)
 
-    def clone_streams(self, root: int, keys: frozenset, why: str) -> int:
+    def clone_streams(self, root: int, keys: int, why: str) -> int:
         """Recompute ``root`` with fresh copies of the streams ``keys``."""
         return self.clone(root, {}, keys, why)
 
-    def clone(self, root: int, smap: dict, keys: frozenset, why: str = "") -> int:
+    def clone(self, root: int, smap: dict, keys: int, why: str = "") -> int:
         """Rebuild the part of ``root``'s cone that depends on mapped scopes or on ``keys``.
 
         ``smap`` maps old scope ids to their copies; scopes whose key is in ``keys`` (and
@@ -188,17 +181,25 @@ class Allocator:
             p = inside(s.parent)
             if p is not None:
                 smap[sid] = self.copy_scope(sid, p)
-            elif s.key in keys:
+            elif (keys >> self.bit(sid)) & 1:
                 smap[sid] = self.copy_scope(sid, s.parent, fresh, why)
             else:
                 return None
             return smap[sid]
 
+        def within(sid) -> bool:
+            """Is scope ``sid`` one of the scopes being copied, or nested in one?"""
+            while sid:
+                if sid in smap or (keys >> self.bit(sid)) & 1:
+                    return True
+                sid = b.scopes[sid].parent
+            return False
+
         def touched(i) -> bool:
             n = b.nodes[i]
-            if any(self.deg[i].get(k, 0) for k in keys):
+            if self.deg[i].any & keys:
                 return True
-            return _within(b, n.scope, smap, keys) or (n.op == "expect" and _within(b, n.attrs[0], smap, keys))
+            return within(n.scope) or (n.op == "expect" and within(n.attrs[0]))
 
         stack = [root]
         while stack:
@@ -240,12 +241,3 @@ def _demand(g: Graph):
         for p, a in enumerate(n.args):
             stack.append((a, for_value and p not in only))
     return value, shape - value
-
-
-def _within(b, sid, smap, keys) -> bool:
-    """Is scope ``sid`` one of the scopes being copied, or nested in one?"""
-    while sid:
-        if sid in smap or b.scopes[sid].key in keys:
-            return True
-        sid = b.scopes[sid].parent
-    return False

@@ -73,7 +73,19 @@ COMMANDS: dict[str, Command] = {
         help="parse and check a program, then summarise it",
         example="stochdiff check examples/maml_linear.sd",
     ),
+    "demo": Command(
+        run=lambda args: _demo().run(args),
+        add_arguments=lambda parser: _demo().add_arguments(parser),
+        help="show GD-by-GD versus GD-by-SGD on a small problem, exactly (tables and a plot)",
+        example="stochdiff demo --out stochdiff-demo.png",
+    ),
 }
+
+
+def _demo():
+    from . import demo  # imported on use: it pulls in the compiler and, for the plot, matplotlib
+
+    return demo
 
 
 # ---------------------------------------------------------------------------------------------
