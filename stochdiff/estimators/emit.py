@@ -38,8 +38,9 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
     fns: list = []
     fn_ix: dict = {}
     src = [f"# {title}", "# streams (each draws independently of the others):"]
+    sampled = {g.nodes[i].attrs[0] for i in needed if g.nodes[i].op == "sample"}
     for s in g.scopes[1:]:
-        if any(g.nodes[i].op == "sample" and g.nodes[i].attrs[0] == s.id for i in needed):
+        if s.id in sampled:
             vars_ = ", ".join(f"{v.name} ~ {v.dist.replace('_labelled', '')}" for v in s.vars)
             copy = f", independent copy {s.copy}" if s.copy else ""
             inside = f", inside s{s.parent}" if s.parent else ""

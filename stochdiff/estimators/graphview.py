@@ -211,7 +211,7 @@ COPY = "#f6a04d"  # appearance on an independent copy
 RV = "#d9ead3"
 BOX = ["#fbfbfb", "#f1f1f6", "#e8e8f0", "#dfdfea"]
 
-NODE_W, NODE_H, GAP, PAD, HEAD = 2.5, 0.78, 0.28, 0.3, 0.5
+NODE_W, NODE_H, GAP, PAD, HEAD = 2.6, 0.85, 0.3, 0.3, 0.55
 PER_ROW = 3
 
 
@@ -256,7 +256,7 @@ def draw(model, path, mode: str = "independent") -> None:
         w_kids = sum(size[k][0] for k in kids) + GAP * max(len(kids) - 1, 0)
         h_rows = len(rows) * (NODE_H + GAP)
         h_kids = max((size[k][1] for k in kids), default=0)
-        size[e] = (max(w_rows, w_kids, 2.4) + 2 * PAD, HEAD + h_rows + h_kids + PAD + (GAP if kids else 0))
+        size[e] = (max(w_rows, w_kids, 2.4) + 2 * PAD, HEAD + h_rows + h_kids + PAD)
 
     roots = _roots(G)
     for e in roots:
@@ -270,9 +270,10 @@ def draw(model, path, mode: str = "independent") -> None:
                      if a["kind"] == "appearance" and a["independent"]})
     cert = ["value " + ("unbiased" if G.graph["value_unbiased"] else "BIASED"),
             "gradient " + ("unbiased" if G.graph["grad_unbiased"] else "BIASED")]
-    notes = [f"s{sid} {label}: {why}" for sid, label, why in copies]
-    notes += [f"- {r}" for r in G.graph["reasons"]]
-    top, bottom = 0.9, 1.5 + 0.3 * len(notes)
+    notes = ["independent copies of the draws, and why they exist:"] if copies else []
+    notes += [f"  s{sid} {label}: {why}" for sid, label, why in copies]
+    notes += ["certificate:"] + [f"  - {r}" for r in G.graph["reasons"]] if G.graph["reasons"] else []
+    top, bottom = 0.9, 1.4 + 0.3 * len(notes)
     fig_w, fig_h = width + 0.6, height + top + bottom
     fig = plt.figure(figsize=(fig_w, fig_h))
     ax = fig.add_axes((0, 0, 1, 1))
@@ -294,7 +295,7 @@ def draw(model, path, mode: str = "independent") -> None:
             style = "round,pad=0.02,rounding_size=0.1"
         ax.add_patch(FancyBboxPatch((x, y - NODE_H), NODE_W, NODE_H, boxstyle=style, facecolor=face,
                                     edgecolor="#333333", linestyle=ls, linewidth=1.4 if ls == "--" else 1.0))
-        ax.text(x + NODE_W / 2, y - NODE_H / 2, text, ha="center", va="center", fontsize=8.5)
+        ax.text(x + NODE_W / 2, y - NODE_H / 2, text, ha="center", va="center", fontsize=9.5)
         centre[k] = (x + NODE_W / 2, y - NODE_H / 2)
 
     def place(e, x, y):
@@ -304,7 +305,7 @@ def draw(model, path, mode: str = "independent") -> None:
                                     facecolor=BOX[min(a["depth"] - 1, len(BOX) - 1)], edgecolor="#444466",
                                     linewidth=1.3))
         ax.text(x + 0.15, y - 0.27, f"{a['label']}   line {a['line']}:{a['column']}", ha="left", va="center",
-                fontsize=10.5, fontweight="bold", color="#222244")
+                fontsize=12, fontweight="bold", color="#222244")
         yy = y - HEAD
         for row in _rows(G, e):
             for j, k in enumerate(row):
@@ -312,7 +313,7 @@ def draw(model, path, mode: str = "independent") -> None:
             yy -= NODE_H + GAP
         xx = x + PAD
         for k in _children(G, e, "nests"):
-            place(k, xx, yy - (GAP if a["depth"] else 0) + GAP)
+            place(k, xx, yy)
             xx += size[k][0] + GAP
 
     x = 0.0
@@ -324,9 +325,14 @@ def draw(model, path, mode: str = "independent") -> None:
 
     for u, v, a in G.edges(data=True):
         if a["kind"] == "depends" and u in centre and v in centre:
-            ax.add_patch(FancyArrowPatch(centre[u], centre[v], arrowstyle="-|>", mutation_scale=14,
-                                         linestyle="--", color="#2a6a2a", linewidth=1.3,
-                                         connectionstyle="arc3,rad=0.25", shrinkA=18, shrinkB=18))
+            (x0, y0), (x1, y1) = centre[u], centre[v]
+            down = y1 < y0
+            a0 = (x0, y0 - NODE_H / 2) if down else (x0 + NODE_W / 2, y0)
+            a1 = (x1, y1 + NODE_H / 2) if down else (x1 - NODE_W / 2, y1)
+            ax.add_patch(FancyArrowPatch(a0, a1, arrowstyle="-|>", mutation_scale=16, linestyle="--",
+                                         color="#2a6a2a", linewidth=1.5, shrinkA=1, shrinkB=1,
+                                         connectionstyle="arc3,rad=0.0" if abs(x1 - x0) < 1e-6 else
+                                         "angle3,angleA=-90,angleB=0" if down else "arc3,rad=0.2"))
 
     name = Path(G.graph["file"]).name
     ax.text(0, height + top - 0.3, f"{name}: expectation graph ({mode} estimator)", fontsize=13,
@@ -342,7 +348,7 @@ def draw(model, path, mode: str = "independent") -> None:
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, (bottom - 0.15) / fig_h), ncol=3,
               fontsize=8.5, frameon=False)
     for j, line in enumerate(notes):
-        ax.text(0, -1.25 - 0.3 * j, line, fontsize=8.5, va="center", family="monospace")
+        ax.text(0, -1.2 - 0.3 * j, line, fontsize=9.5, va="center", family="monospace")
     try:
         fig.savefig(path, dpi=150 if suffix == ".png" else None, facecolor="white")
     except OSError as err:
@@ -352,10 +358,9 @@ def draw(model, path, mode: str = "independent") -> None:
 
 
 def _rows(G, e) -> list:
-    """The random variables an expectation binds (first row), then its appearances, PER_ROW a row."""
+    """The random variables an expectation binds, then its appearances, PER_ROW to a row."""
     rvs = _children(G, e, "binds")
     apps = sorted(_children(G, e, "appears"), key=lambda k: (G.nodes[k]["jacobian"], G.nodes[k]["stream"],
                                                              G.nodes[k]["node"]))
-    rows = [rvs[i:i + PER_ROW] for i in range(0, len(rvs), PER_ROW)]
-    rows += [apps[i:i + PER_ROW] for i in range(0, len(apps), PER_ROW)]
-    return rows
+    both = rvs + apps
+    return [both[i:i + PER_ROW] for i in range(0, len(both), PER_ROW)]

@@ -84,6 +84,18 @@ class Model:
 
         return report(self)
 
+    def expectation_graph(self, mode: str = "independent"):
+        """Expectations, random variables and appearances as a ``networkx.DiGraph`` (see graphview)."""
+        from .graphview import expectation_graph
+
+        return expectation_graph(self, mode)
+
+    def draw(self, path, mode: str = "independent") -> None:
+        """Save a picture of the expectation graph (PNG or SVG by suffix; needs matplotlib)."""
+        from .graphview import draw
+
+        draw(self, path, mode)
+
 
 class Estimator:
     """A Monte Carlo estimator of the objective and its gradient.  Call it."""
@@ -139,12 +151,22 @@ class _Code:
         # register the source so tracebacks (and our error mapping) can show it
         linecache.cache[self.filename] = (len(self.emitted.source), None,
                                           self.emitted.source.splitlines(True), self.filename)
-        ns = {f"k_{k}": f for k, f in K.KERNELS.items()}
+        self.functions = tuple(_resolve(key, model.externs) for key in self.emitted.functions)
+        self._fn = None
+        self._checked = None
+
+    @property
+    def fn(self):
+        """The compiled function (compiled on first use: long programs emit long functions)."""
+        if self._fn is None:
+            self._fn = self._compile(K.KERNELS)
+        return self._fn
+
+    def _compile(self, kernels):
+        ns = {f"k_{k}": f for k, f in kernels.items()}
         ns["lift"] = K.lift
         exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
-        self.fn = ns["estimate"]
-        self.functions = tuple(_resolve(key, model.externs) for key in self.emitted.functions)
-        self._checked = None
+        return ns["estimate"]
 
     def run(self, params, data, sampler, replicates) -> Result:
         prog = self.model.program
@@ -175,10 +197,7 @@ class _Code:
     def _locate_nonfinite(self, P, D, sampler):
         """Re-run with checked kernels to find the first operation that made a NaN or inf."""
         if self._checked is None:
-            ns = {f"k_{k}": _checked(f) for k, f in K.KERNELS.items()}
-            ns["lift"] = K.lift
-            exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
-            self._checked = ns["estimate"]
+            self._checked = self._compile({k: _checked(f) for k, f in K.KERNELS.items()})
         try:
             with np.errstate(all="ignore"):
                 self._checked(P, D, sampler, self.emitted.consts, self.functions)
