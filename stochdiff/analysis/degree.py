@@ -268,7 +268,7 @@ class Degrees:
             return f"{what} enters both factors of the product at line {line} with the same draws"
         if op == "call":
             fn = n.attrs[0]
-            while fn[0] == "vjp":
+            while fn[0] == "vjps":
                 fn = fn[1]
             return f"the extern function {fn[1]} at line {line} is applied to an estimate of {what}, " \
                    f"which is not polynomial"

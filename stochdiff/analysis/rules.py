@@ -93,9 +93,15 @@ VJP = {
     "const": lambda e, g, n: (),
     "param": lambda e, g, n: (),
     "data": lambda e, g, n: (),
-    "call": lambda e, g, n, *args: tuple(
-        e.node("call", *args, g, attrs=(("vjp", e.b.nodes[n].attrs[0], i),)) for i in range(len(args))),
+    "call": lambda e, g, n, *args: _call_vjp(e, g, n, args),
 }
+
+
+def _call_vjp(e, g, n, args):
+    # one backward pass gives every argument's adjoint (as a record "0", "1", ...):
+    # an extern is opaque, so computing them separately would trace it once per argument
+    allv = e.node("call", *args, g, attrs=(("vjps", e.b.nodes[n].attrs[0], len(args)),))
+    return tuple(e.node("adj_field", allv, attrs=(str(i),)) for i in range(len(args)))
 # matmul_ga(h, a, b) = h @ b^T shaped like a; its derivative in h is (.) @ b, in b is matmul_gb.
 # matmul_gb(h, a, b) = a^T @ h shaped like b; its derivative in h is a @ (.), in a is matmul_ga.
 # Their shape-reference argument (a, resp. b) is not differentiated.

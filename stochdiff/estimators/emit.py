@@ -106,7 +106,7 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
 
 def _fn_text(key) -> str:
     order = 0
-    while key[0] == "vjp":
+    while key[0] == "vjps":
         key = key[1]
         order += 1
     return f"extern {key[1]}" + (f" (derivative of order {order})" if order else "")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import autograd
+import autograd.numpy as anp
+from autograd.builtins import dict as ag_dict
 import numpy as np
 
 from ..analysis.certify import Certificate, certify
@@ -259,7 +261,7 @@ def _checked(f):
 def _describe(n) -> str:
     if n.op == "call":
         key = n.attrs[0]
-        while key[0] == "vjp":
+        while key[0] == "vjps":
             key = key[1]
         return f"extern {key[1]}"
     if n.op == "sample":
@@ -285,19 +287,33 @@ def _check_externs(program, externs: dict) -> dict:
 
 
 def _resolve(key, externs):
-    """The Python function behind a ``call`` node: an extern or a derivative made with autograd."""
+    """The Python function behind a ``call`` node: an extern, or all its adjoints made with autograd."""
     if key[0] == "extern":
         return externs[key[1]]
-    _, base, i = key
+    _, base, n = key
     f = _resolve(base, externs)
+    back_of = autograd.make_vjp(f, tuple(range(n)))
 
-    def vjp(*args):
+    def vjps(*args):
         *xs, g = args
-        back, _ = autograd.make_vjp(f, i)(*xs)
-        return back(g)
+        back, ans = back_of(*xs)
+        adj = back(_dense_like(g, ans))
+        # autograd's dict, so that when autograd traces this function (second order) the
+        # record of adjoints stays a traced value
+        return ag_dict({str(i): adj[i] for i in range(n)})
 
-    vjp.__name__ = f"vjp{i}_{getattr(f, '__name__', 'f')}"
-    return vjp
+    vjps.__name__ = f"vjps_{getattr(f, '__name__', 'f')}"
+    return vjps
+
+
+def _dense_like(g, ans):
+    """``g`` with the structure of ``ans``: missing record fields (zero adjoints) filled in."""
+    if isinstance(ans, dict):
+        return {k: _dense_like(g.get(k) if isinstance(g, dict) else None, v) for k, v in ans.items()}
+    zero = anp.zeros(anp.shape(ans))
+    if g is None or isinstance(g, dict):
+        return zero
+    return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
 
 
 def _samples(g, samples, program) -> dict:

@@ -1,0 +1,51 @@
+"""Extern functions: first and second derivatives come from autograd and must agree with
+the same function written in the language (whose derivatives stochdiff works out itself)."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+import stochdiff as sd
+
+SRC = """
+param w
+extern f(w, x)
+data D
+random z ~ minibatch(D, 1)
+random zv ~ minibatch(D, 1)
+def l(w, b) = mean((f(w, b.x) - b.y) ^ 2)
+minimize E[zv](l(w - 0.1 * E[z](grad(l(w, z), w)), zv)) wrt w
+"""
+NATIVE = SRC.replace("extern f(w, x)", "def f(w, x) = tanh(x * w.a) * w.b + x * w.c")
+
+
+def ext(w, x):
+    return anp.tanh(x * w["a"]) * w["b"] + x * w["c"]
+
+
+PARAMS = {"w": {"a": np.array(0.7), "b": np.array(1.3), "c": np.array([0.2, -0.4])}}
+DATA = {"D": {"x": np.array([[0.1, -0.5], [0.9, 0.3], [-0.7, 0.2]]), "y": np.array([[1.0, 0.0], [0.5, 1.0],
+                                                                                  [0.0, -1.0]])}}
+
+
+@pytest.mark.parametrize("mode", ["naive", "independent"])
+def test_extern_second_order_matches_native(mode):
+    a = sd.compile(SRC, externs={"f": ext}).estimator(mode)(PARAMS, DATA, seed=3, replicates=4)
+    b = sd.compile(NATIVE).estimator(mode)(PARAMS, DATA, seed=3, replicates=4)
+    np.testing.assert_allclose(a.value, b.value, rtol=1e-12)
+    for k in PARAMS["w"]:
+        np.testing.assert_allclose(a.grad["w"][k], b.grad["w"][k], rtol=1e-10, atol=1e-12)
+
+
+def test_extern_exact_gradient_matches_finite_differences():
+    m = sd.compile(SRC, externs={"f": ext})
+    g = m.exact(PARAMS, DATA).grad["w"]
+    eps = 1e-6
+    for k, v in PARAMS["w"].items():
+        for ix in np.ndindex(np.shape(v)):
+            up = {"w": {n: np.array(u, dtype=float) for n, u in PARAMS["w"].items()}}
+            dn = {"w": {n: np.array(u, dtype=float) for n, u in PARAMS["w"].items()}}
+            up["w"][k][ix] += eps
+            dn["w"][k][ix] -= eps
+            fd = (m.exact(up, DATA).value - m.exact(dn, DATA).value) / (2 * eps)
+            assert g[k][ix] == pytest.approx(fd, rel=1e-5, abs=1e-8), (k, ix)
