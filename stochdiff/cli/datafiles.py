@@ -58,7 +58,9 @@ def _from_json(path: str) -> dict:
     try:
         tree = json.loads(text)
     except json.JSONDecodeError as err:
-        loc = Location(path, err.lineno, err.colno, source=text)
+        pos = min(err.pos, len(text.rstrip()))  # a file cut short: point after its last character
+        line = text.count("\n", 0, pos) + 1
+        loc = Location(path, line, pos - (text.rfind("\n", 0, pos) + 1) + 1, source=text)
         raise DataProblem(f"this is not valid JSON ({err.msg[:1].lower() + err.msg[1:]})", loc) from None
     if not isinstance(tree, dict):
         raise DataProblem(f"the top level must be an object mapping names to values, not a JSON "

@@ -79,7 +79,40 @@ COMMANDS: dict[str, Command] = {
         help="show GD-by-GD versus GD-by-SGD on a small problem, exactly (tables and a plot)",
         example="stochdiff demo --out stochdiff-demo.png",
     ),
+    "inspect": Command(
+        run=lambda args: _commands().run_inspect(args),
+        add_arguments=lambda parser: _commands().add_inspect_arguments(parser),
+        help="show the expectation graph, the stream of every appearance and the certificate",
+        example="stochdiff inspect examples/tasks.sd --png tasks.png",
+    ),
+    "exact": Command(
+        run=lambda args: _commands().run_exact(args),
+        add_arguments=lambda parser: _commands().add_exact_arguments(parser),
+        help="compute the exact objective and gradient by enumerating every finite support",
+        example="stochdiff exact examples/maml_linear.sd --data examples/data/maml_linear_data.json "
+                "--params examples/data/maml_linear_params.json",
+    ),
+    "estimate": Command(
+        run=lambda args: _commands().run_estimate(args),
+        add_arguments=lambda parser: _commands().add_estimate_arguments(parser),
+        help="run an estimator many times: mean and standard error of the value and gradient",
+        example="stochdiff estimate examples/tasks.sd --data examples/data/tasks_data.npz "
+                "--params examples/data/tasks_params.json --replicates 2000",
+    ),
+    "bias": Command(
+        run=lambda args: _commands().run_bias(args),
+        add_arguments=lambda parser: _commands().add_bias_arguments(parser),
+        help="exact bias, variance and MSE of the naive and the independent estimators",
+        example="stochdiff bias examples/maml_linear.sd --data examples/data/maml_linear_data.json "
+                "--params examples/data/maml_linear_params.json",
+    ),
 }
+
+
+def _commands():
+    from . import commands  # imported on use, like demo
+
+    return commands
 
 
 def _demo():

@@ -1,0 +1,450 @@
+"""``stochdiff inspect``, ``exact``, ``estimate`` and ``bias``.
+
+Each command is ``run_NAME(args) -> int`` plus ``add_NAME_arguments(parser)``; the table in
+:mod:`stochdiff.cli.main` registers them.  User errors are raised as
+:class:`~stochdiff.StochdiffError` and printed by ``main`` (exit status 1).
+
+JSON output has a ``version`` field naming its schema (``stochdiff.inspect/1``,
+``stochdiff.exact/1``, ``stochdiff.estimate/1``, ``stochdiff.bias/1``); docs/cli.md documents
+every field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import Location, StochdiffError
+
+MODES = ("independent", "naive")
+DUMPS = ("ast", "ir", "grad", "estimator")
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+
+
+def _program_arg(parser):
+    parser.add_argument("file", metavar="FILE", help="a stochdiff program, e.g. examples/maml_linear.sd")
+
+
+def _run_args(parser, limit=None):
+    parser.add_argument("--data", metavar="DATA", help="the program's data: a .json or .npz file")
+    parser.add_argument("--params", metavar="PARAMS", required=True, help="the params: a .json or .npz file")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    if limit is not None:
+        parser.add_argument("--limit", type=int, default=limit, metavar="N",
+                            help=f"largest support to enumerate (default {limit:,})")
+
+
+def _model(path):
+    from .main import load_program  # imported on use: main imports this module
+    from ..estimators.model import Model
+
+    return Model(load_program(path))
+
+
+def _inputs(args, model):
+    """Params and data from their files, with names checked here so errors name the file."""
+    from .datafiles import load_values
+
+    prog = model.program
+    params = load_values(args.params)
+    _names(params, prog.params, "param", args.params, "--params")
+    data = load_values(args.data) if args.data else {}
+    _names(data, prog.data, "data", args.data, "--data")
+    return params, data
+
+
+def _names(given, declared, what, path, option):
+    from ..errors import DataProblem, did_you_mean
+
+    for name in given:
+        if name not in declared:
+            raise DataProblem(f"the program declares no {what} named '{name}'{did_you_mean(name, declared)}",
+                              Location(file=path))
+    missing = [n for n in declared if n not in given]
+    if missing:
+        if path is None:
+            raise _usage(f"the program needs {what} {', '.join(missing)}: pass {option} FILE")
+        raise DataProblem(f"missing {what} '{missing[0]}'", Location(file=path))
+
+
+def _usage(message):
+    from .main import CommandLineError
+
+    return CommandLineError(message)
+
+
+def _name(model) -> str:
+    return Path(model.program.filename).name
+
+
+def _entries(value, grad, lead: int = 0) -> list:
+    """``[(name, array)]`` for the value and every gradient entry; ``lead`` leading axes are kept."""
+    out = [("value", np.asarray(value, dtype=np.float64))]
+
+    def walk(x, path):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{path}.{k}")
+            return
+        x = np.asarray(x, dtype=np.float64)
+        shape = x.shape[lead:]
+        for idx in np.ndindex(*shape):
+            name = f"grad {path}" + (f"[{', '.join(map(str, idx))}]" if shape else "")
+            out.append((name, x[(slice(None),) * lead + idx]))
+
+    for p, g in grad.items():
+        walk(g, p)
+    return out
+
+
+def _nested(x):
+    if isinstance(x, dict):
+        return {k: _nested(v) for k, v in x.items()}
+    x = np.asarray(x, dtype=np.float64)
+    return x.tolist() if x.ndim else float(x)
+
+
+def _cert_json(cert) -> dict:
+    return {"mode": cert.mode, "value_unbiased": bool(cert.value_unbiased),
+            "grad_unbiased": bool(cert.grad_unbiased), "unbiased": bool(cert.unbiased),
+            "reasons": list(cert.reasons)}
+
+
+def _table(header, rows) -> str:
+    widths = [max(len(str(r[j])) for r in [header] + rows) for j in range(len(header))]
+    lines = []
+    for r in [header] + rows:
+        cells = [str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(r, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _num(x) -> str:
+    return f"{float(x):.6g}"
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2))
+
+
+def _write(path, text) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as err:
+        raise StochdiffError(f"cannot write {path}: {err.strerror or err}", Location(file=str(path))) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# inspect
+
+
+def add_inspect_arguments(parser):
+    _program_arg(parser)
+    parser.add_argument("--mode", choices=MODES, default="independent",
+                        help="which estimator to show (default: independent)")
+    parser.add_argument("--json", action="store_true", help="print the graph as JSON (schema stochdiff.inspect/1)")
+    parser.add_argument("--dot", metavar="OUT", help="write the expectation graph as Graphviz DOT to OUT")
+    parser.add_argument("--png", metavar="OUT", help="write a picture of the expectation graph (.png or .svg)")
+    parser.add_argument("--dump", choices=DUMPS, help="print one phase instead: the canonical source (ast), the "
+                                                      "IR, the gradient IR, or the estimator's IR and Python code")
+
+
+def run_inspect(args) -> int:
+    model = _model(args.file)
+    if args.dump:
+        print(_dump(model, args.dump, args.mode), end="")
+        return 0
+    from ..estimators.graphview import draw, expectation_graph, to_dot
+
+    G = expectation_graph(model, args.mode)
+    if args.dot:
+        _write(args.dot, to_dot(model, args.mode))
+    if args.png:
+        draw(model, args.png, args.mode)
+    if args.json:
+        _print_json(inspect_json(model, G))
+    else:
+        print(inspect_text(model, G), end="")
+    for out in (args.dot, args.png):
+        if out:
+            print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _dump(model, what, mode) -> str:
+    import stochdiff
+
+    if what == "ast":
+        return stochdiff.format(model.program.source, model.program.filename)
+    if what == "ir":
+        return model.ir_text()
+    if what == "grad":
+        return model.grad_text()
+    est = model.estimator(mode)
+    return est.ir_text().rstrip("\n") + "\n\n" + est.source.rstrip("\n") + "\n"
+
+
+def _tree_order(G) -> list:
+    order = []
+
+    def walk(e):
+        order.append(e)
+        for _, k, a in G.out_edges(e, data=True):
+            if a["kind"] == "nests":
+                walk(k)
+
+    for k, a in G.nodes(data=True):
+        if a["kind"] == "expectation" and a["parent"] is None:
+            walk(k)
+    return order
+
+
+def _appearance_order(G, es) -> list:
+    rank = {e: j for j, e in enumerate(es)}
+    apps = [k for k, a in G.nodes(data=True) if a["kind"] == "appearance"]
+    return sorted(apps, key=lambda k: (rank.get(G.nodes[k]["expectation"], len(rank)), G.nodes[k]["jacobian"],
+                                       G.nodes[k]["stream"], G.nodes[k]["node"]))
+
+
+def _kids(G, k, kind) -> list:
+    return [v for _, v, a in G.out_edges(k, data=True) if a["kind"] == kind]
+
+
+def inspect_text(model, G) -> str:
+    es = _tree_order(G)
+    out = [f"stochdiff inspect: {_name(model)} ({G.graph['mode']} estimator)", "", "expectation tree"]
+    heads = []
+    for e in es:
+        a = G.nodes[e]
+        binds = []
+        for r in _kids(G, e, "binds"):
+            ra = G.nodes[r]
+            deps = [G.nodes[u]["name"] for u, _, d in G.in_edges(r, data=True) if d["kind"] == "depends"]
+            binds.append(f"{ra['name']} ~ {ra['dist']} (line {ra['line']}"
+                         + (f"; depends on {', '.join(deps)}" if deps else "") + ")")
+        heads.append(("  " * (a["depth"] - 1) + G.nodes[e]["label"] + ("{" + a["where"] + "}" if a["where"] else ""),
+                      f"line {a['line']}:{a['column']}", "binds " + ", ".join(binds)))
+    out += _columns(heads, "  ") or ["  (none)"]
+    out += ["", "appearances"]
+    rows = []
+    for k in _appearance_order(G, es):
+        a = G.nodes[k]
+        stream = f"stream s{a['stream']} {a['stream_label']}"
+        if a["independent"]:
+            stream += f"  (independent copy: {a['why']})" if a["why"] else "  (independent copy)"
+        rows.append((G.nodes[a["expectation"]]["label"] + ("{" + G.nodes[a["expectation"]]["where"] + "}"
+                                                           if G.nodes[a["expectation"]]["where"] else ""),
+                     a["role"], f"line {a['line']}:{a['column']}", stream))
+    out += _columns(rows, "  ") or ["  (no expectations)"]
+    cert = model.estimator(G.graph["mode"]).certificate
+    out += [""] + str(cert).splitlines()
+    return "\n".join(out) + "\n"
+
+
+def _columns(rows, indent) -> list:
+    if not rows:
+        return []
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
+    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows]
+
+
+def inspect_json(model, G) -> dict:
+    """The ``stochdiff.inspect/1`` document (documented in docs/cli.md)."""
+    es = _tree_order(G)
+    exps = []
+    for e in es:
+        a = G.nodes[e]
+        exps.append({"id": e, "label": a["label"], "vars": list(a["vars"]), "where": a["where"],
+                     "line": a["line"], "column": a["column"], "parent": a["parent"],
+                     "children": _kids(G, e, "nests"), "appearances": _kids(G, e, "appears")})
+    rvs = []
+    for k, a in G.nodes(data=True):
+        if a["kind"] == "random":
+            rvs.append({"id": k, "name": a["name"], "dist": a["dist"], "where": a["where"], "line": a["line"],
+                        "column": a["column"], "bound_by": a["bound_by"],
+                        "depends_on": [u for u, _, d in G.in_edges(k, data=True) if d["kind"] == "depends"]})
+    apps = []
+    for k in _appearance_order(G, es):
+        a = G.nodes[k]
+        apps.append({"id": k, "expectation": a["expectation"], "role": a["role"], "jacobian": a["jacobian"],
+                     "line": a["line"], "column": a["column"],
+                     "stream": {"id": a["stream"], "label": a["stream_label"], "copy": a["copy"], "why": a["why"],
+                                "independent": a["independent"], "parent": a["parent_stream"]}})
+    return {"version": "stochdiff.inspect/1", "file": model.program.filename, "mode": G.graph["mode"],
+            "expectations": exps, "random_variables": rvs, "appearances": apps,
+            "certificate": _cert_json(model.estimator(G.graph["mode"]).certificate)}
+
+
+# ---------------------------------------------------------------------------------------------
+# exact
+
+
+def add_exact_arguments(parser):
+    from ..runtime.samplers import DEFAULT_LIMIT
+
+    _program_arg(parser)
+    _run_args(parser, DEFAULT_LIMIT)
+
+
+def run_exact(args) -> int:
+    model = _model(args.file)
+    params, data = _inputs(args, model)
+    if args.limit < 1:
+        raise _usage(f"--limit must be at least 1, not {args.limit}")
+    r = model.exact(params, data, limit=args.limit)
+    if args.json:
+        _print_json({"version": "stochdiff.exact/1", "file": model.program.filename, "value": float(r.value),
+                     "grad": _nested(r.grad)})
+        return 0
+    print(f"exact: {_name(model)} (every expectation summed over its support)")
+    print(_table(["", "exact"], [[n, _num(v)] for n, v in _entries(r.value, r.grad)]))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# estimate
+
+
+def add_estimate_arguments(parser):
+    _program_arg(parser)
+    _run_args(parser)
+    parser.add_argument("--mode", choices=MODES, default="independent", help="which estimator (default: independent)")
+    parser.add_argument("--samples", type=int, default=1, metavar="N",
+                        help="draws per expectation in one replicate (default 1)")
+    parser.add_argument("--replicates", type=int, default=1000, metavar="R",
+                        help="independent runs of the estimator to average (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only once a run has taken more than a second."""
+
+    def __init__(self, total, enabled):
+        self.total, self.enabled, self.start, self.shown = total, enabled, time.monotonic(), False
+
+    def update(self, done):
+        if not self.enabled or time.monotonic() - self.start < 1.0:
+            return
+        width = 30
+        fill = int(width * done / self.total)
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} replicates")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def run_estimate(args) -> int:
+    model = _model(args.file)
+    params, data = _inputs(args, model)
+    R = args.replicates
+    if R < 1:
+        raise _usage(f"--replicates must be at least 1, not {R}")
+    if args.samples < 1:
+        raise _usage(f"--samples must be at least 1, not {args.samples}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise _usage(f"--seed must be a whole number from 0 to 2**63 - 1, not {args.seed}")
+    est = model.estimator(args.mode, samples=args.samples)
+    est(params, data, seed=args.seed)  # validates seed, params and data before the long run
+    progress = _Progress(R, not args.json and sys.stderr.isatty())
+    chunk = max(1, math.ceil(R / 50))
+    parts = []
+    try:
+        for start in range(0, R, chunk):
+            stop = min(R, start + chunk)
+            parts.append(est.replicate_range(params, data, args.seed, start, stop))
+            progress.update(stop)
+    finally:
+        progress.close()
+    value = np.concatenate([np.atleast_1d(p.value) for p in parts])
+    grad = {k: _concat([p.grad[k] for p in parts]) for k in parts[0].grad}
+    rows = []
+    for name, x in _entries(value, grad, lead=1):
+        mean = float(np.mean(x))
+        se = float(np.std(x, ddof=1) / math.sqrt(R)) if R > 1 else float("nan")
+        rows.append((name, mean, se))
+    if args.json:
+        _print_json({"version": "stochdiff.estimate/1", "file": model.program.filename, "mode": args.mode,
+                     "samples": args.samples, "replicates": R, "seed": args.seed,
+                     "entries": [{"name": n, "mean": m, "stderr": None if math.isnan(s) else s} for n, m, s in rows],
+                     "certificate": _cert_json(est.certificate)})
+        return 0
+    print(f"estimate: {_name(model)}, {args.mode} estimator, {R} replicate{'s' * (R != 1)} of "
+          f"{args.samples} sample{'s' * (args.samples != 1)} per expectation, seed {args.seed}")
+    print(_table(["", "mean", "std. error"], [[n, _num(m), _num(s)] for n, m, s in rows]))
+    print(est.certificate)
+    return 0
+
+
+def _concat(xs):
+    if isinstance(xs[0], dict):
+        return {k: _concat([x[k] for x in xs]) for k in xs[0]}
+    return np.concatenate([np.asarray(x) for x in xs])
+
+
+# ---------------------------------------------------------------------------------------------
+# bias
+
+
+def add_bias_arguments(parser):
+    from ..testing.enumerate import DEFAULT_LIMIT
+
+    _program_arg(parser)
+    _run_args(parser, DEFAULT_LIMIT)
+
+
+def run_bias(args) -> int:
+    from ..testing import bias
+
+    model = _model(args.file)
+    params, data = _inputs(args, model)
+    if args.limit < 1:
+        raise _usage(f"--limit must be at least 1, not {args.limit}")
+    reports = {mode: bias(model.estimator(mode), params, data, limit=args.limit) for mode in ("naive", "independent")}
+    stats = {}
+    for mode, rep in reports.items():
+        def pick(field, m=rep):
+            return _entries(getattr(m.value, field), _moments(m.grad, field))
+        for what in ("target", "bias", "variance", "mse"):
+            for name, x in pick(what):
+                stats.setdefault(name, {}).setdefault(mode, {})[what] = float(x)
+    if args.json:
+        _print_json({"version": "stochdiff.bias/1", "file": model.program.filename,
+                     "entries": [{"name": n, "exact": s["naive"]["target"],
+                                  **{m: {k: s[m][k] for k in ("bias", "variance", "mse")} for m in s}}
+                                 for n, s in stats.items()],
+                     "certificates": {m: _cert_json(model.estimator(m).certificate) for m in reports}})
+        return 0
+    print(f"bias: {_name(model)}, one replicate of one sample per expectation, exact over every draw")
+    header = ["", "exact", "naive bias", "naive var", "naive MSE", "indep. bias", "indep. var", "indep. MSE"]
+    rows = [[n, _num(s["naive"]["target"])] + [_small(s[m][k]) for m in ("naive", "independent")
+                                               for k in ("bias", "variance", "mse")] for n, s in stats.items()]
+    print(_table(header, rows))
+    for mode in ("naive", "independent"):
+        print(model.estimator(mode).certificate)
+    return 0
+
+
+def _small(x) -> str:
+    """Exact moments carry rounding noise: print |x| < 1e-12 as 0."""
+    return "0" if abs(x) < 1e-12 else _num(x)
+
+
+def _moments(grad, field):
+    out = {}
+    for k, v in grad.items():
+        out[k] = _moments(v, field) if isinstance(v, dict) else getattr(v, field)
+    return out
