@@ -135,7 +135,10 @@ class Outer:
 def datasets(draw, n_examples=st.integers(2, 3), dim: int = 1):
     """A dataset ``{"x": (n, dim), "y": (n,)}`` with distinct rows of ``x`` (nice numbers)."""
     n = draw(n_examples) if not isinstance(n_examples, int) else n_examples
-    rows = draw(st.lists(st.tuples(*[nice_numbers] * dim), min_size=n, max_size=n, unique=True))
+    if dim == 1:  # distinct examples without rejection sampling
+        rows = [(v,) for v in draw(st.permutations(NICE))[:n]]
+    else:
+        rows = draw(st.lists(st.tuples(*[nice_numbers] * dim), min_size=n, max_size=n, unique=True))
     y = draw(st.lists(_targets, min_size=n, max_size=n))
     return {"x": np.array(rows, dtype=np.float64), "y": np.array(y, dtype=np.float64)}
 
@@ -156,10 +159,14 @@ def param_values(shape):
 
 # ---------------------------------------------------------------- outer losses
 
-_NONPOLY_SCALAR = ("exp(0.5 * ({s}))", "tanh({s})", "sin({s})", "log(1 + ({s}) ^ 2)",
-                   "({s}) / (2 + ({s}) ^ 2)", "sigmoid({s})")
+# Non-polynomial forms keep their arguments inside their domain for *every* draw, not just on
+# average.  We avoid log/sqrt/division applied to a square of an estimate: the independent
+# estimator turns ``s ^ 2`` into a product of two independent copies, which can be negative
+# (see test_properties.py::test_regression_independent_copies_leave_the_domain_of_log).
+_NONPOLY_SCALAR = ("exp(0.5 * ({s}))", "tanh({s})", "sin({s})", "log(2 + tanh({s}))",
+                   "({s}) / (3 + tanh({s}))", "sigmoid({s})")
 _NONPOLY_LEAF = ("sum(relu({w} - 0.25))", "sum(tanh({w}))", "sum(exp(0.5 * {w}))", "sum(abs({w}))",
-                 "1 / (2 + sum({w} ^ 2))")
+                 "1 / (3 + sum(tanh({w})))")
 
 
 @st.composite
@@ -177,7 +184,6 @@ def outer_losses(draw, polynomial_only: bool = False, max_depth: int = 2, max_de
             options.append("sum({w} ^ 3)")
             degrees.append(3)
         if not polynomial_only:
-            k = len(options)
             options += list(_NONPOLY_LEAF)
             degrees += [INF] * len(_NONPOLY_LEAF)
         i = draw(st.integers(0, len(options) - 1))
@@ -237,8 +243,8 @@ class _Prog:
         if self.data:
             lines.append(f"data {', '.join(self.data)}")
         lines += self.consts
+        lines += self.randoms  # before the defs: a def may use a global random variable
         lines += list(self.defs.values())
-        lines += self.randoms
         lines += self.body
         lines.append(f"minimize {objective} wrt {', '.join(wrt)}")
         return "\n".join(lines) + "\n"
@@ -408,7 +414,8 @@ def _nested_tasks(draw, polynomial_only, max_depth):
         outer = draw(outer_losses(polynomial_only, max_depth))
         objective = f"E[t](E[z]({outer(f'(theta - {eta} * grad(l(theta, z), theta))')}))"
         return _finish(prog, objective, "nested_tasks", outer.polynomial, False)
-    w = f"(theta - {eta} * E[z](grad(l(theta, z), theta)))"
+    prog.body.append(f"theta1 = theta - {eta} * E[z](grad(l(theta, z), theta))")  # z depends on t
+    w = "theta1"
     if draw(st.booleans()):
         prog.randoms.append("random zv ~ minibatch(t.val, 1)")
         return _finish(prog, f"E[t](E[zv](l({w}, zv)))", "nested_tasks", True, True)
@@ -428,7 +435,8 @@ def _conditional(draw, polynomial_only, max_depth):
     outer = draw(outer_losses(polynomial_only, max_depth))
     arm_a = _E(src, src.loss("theta"))
     step = _E(src, f"grad({src.loss('theta')}, theta)")
-    arm_b = outer(f"(theta - {eta} * {step})")
+    prog.body.append(f"theta1 = theta - {eta} * {step}")  # a recipe: evaluated inside E[o]
+    arm_b = outer("theta1")
     return _finish(prog, f"E[o](match o {{ a => {arm_a}, b => {arm_b} }})", "conditional",
                    outer.polynomial, outer.degree >= 2)
 
@@ -459,9 +467,11 @@ def _def_step(draw, polynomial_only, max_depth):
     step = _E(src, f"grad({src.loss('w')}, w)")
     prog.define("step", f"def step(w) = w - {eta} * {step}")
     calls = draw(st.sampled_from(("step(theta)", "step(step(theta))")))
+    prog.body.append(f"theta1 = {calls}")
     outer = draw(outer_losses(polynomial_only, min(max_depth, 1), max_degree=2))
+    # two chained calls: the second step's E depends on the first one's estimate (same variable)
     repeated = outer.degree >= 2 or calls.count("step") == 2
-    return _finish(prog, outer(calls), "def_step", outer.polynomial, repeated)
+    return _finish(prog, outer("theta1"), "def_step", outer.polynomial, repeated)
 
 
 _BUILDERS = {"sgd_quadratic": lambda p, d: sgd_quadratic_programs(), "inside": _inside, "outside": _outside,
