@@ -21,3 +21,8 @@ def repo_root() -> Path:
 def examples_dir(repo_root: Path) -> Path:
     """``examples/``: the canonical .sd programs."""
     return repo_root / "examples"
+
+
+# The seven canonical programs of the language issue (examples/ holds more).
+CANONICAL = ("maml_linear", "maml_linear_outside", "multistep_dropout", "tasks", "optimizer_choice",
+             "sine_maml", "sine_maml_native")

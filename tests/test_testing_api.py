@@ -223,11 +223,6 @@ minimize E[z](sum(z.x @ theta)) * E[z](sum(z.x @ theta)) wrt theta
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: exact_mean enumerates every scope's draws independently, but the estimator keys draws "
-    "by stream, and two different E[z] over one variable share a stream in the naive estimator "
-    "(they draw the same z); so exact_mean (and bias) report 1.0 for an estimator whose mean is "
-    "7/6 here"))
 def test_regression_exact_mean_of_two_expectations_sharing_a_stream():
     model = sd.compile(TWO_E)
     params = {"theta": np.array([0.5])}

@@ -24,7 +24,7 @@ from dataclasses import replace
 from ..ir.graph import Builder, Graph
 from .certify import StreamNames
 from .degree import Degrees, whole_power
-from .rules import PRODUCTS, SHAPE_ONLY
+from .rules import DEGREE, LINEAR, PRODUCTS, SHAPE_ONLY
 
 MAX_POWER_COPIES = 8
 
@@ -84,24 +84,27 @@ class Allocator:
 
     def run(self) -> Graph:
         value, shape = _demand(self.g)
+        self.poly = _polynomial_context(self.g, value)
         m: dict = {}
         for i, n in enumerate(self.g.nodes):
             if i in value:
-                m[i] = self.translate(n, tuple(m[a] for a in n.args))
+                m[i] = self.translate(n, tuple(m[a] for a in n.args), i in self.poly)
             elif i in shape:
                 # read only for its shape: no copies needed, whatever streams it uses
                 m[i] = self.add(n.op, tuple(m[a] for a in n.args), n.attrs, n.loc)
         return self.b.finish(tuple((k, m[v]) for k, v in self.g.outputs))
 
-    def translate(self, n, args) -> int:
+    def translate(self, n, args, poly: bool) -> int:
+        """Rebuild node ``n``; ``poly`` says whether its value reaches an output polynomially
+        (copies under a non-polynomial function cannot remove bias, and may leave its domain)."""
         op = n.op
-        if op in PRODUCTS:
+        if op in PRODUCTS and poly:
             p, q = PRODUCTS[op]
             shared = self.shared_finite(args[p], args[q])
             if shared:
                 args = list(args)
                 args[q] = self.clone_streams(args[q], shared, f"a factor of the product at line {n.loc.line}")
-        elif op == "pow":
+        elif op == "pow" and poly:
             k = whole_power(self.b.nodes[args[1]])
             base = args[0]
             if k is not None and 2 <= k <= MAX_POWER_COPIES and self.finite_keys(base):
@@ -225,6 +228,36 @@ class Allocator:
                     attrs = (new,) + attrs[1:]
             memo[i] = self.add(n.op, args, attrs, n.loc)
         return memo[root]
+
+
+def _polynomial_context(g: Graph, value: set) -> set:
+    """Nodes with a path to an output along which every operation is polynomial in it."""
+    poly = {v for _, v in g.outputs}
+    for i in sorted(value, reverse=True):
+        if i not in poly:
+            continue
+        n = g.nodes[i]
+        for p in _polynomial_positions(g, n):
+            poly.add(n.args[p])
+    return poly
+
+
+def _polynomial_positions(g: Graph, n) -> tuple:
+    op = n.op
+    if op == "expect":
+        return (0,)
+    if op == "div":
+        return (0,)
+    if op == "pow":
+        return (0,) if whole_power(g.nodes[n.args[1]]) is not None else ()
+    if op == "select":
+        return tuple(range(1, len(n.args)))
+    spec = DEGREE.get(op)
+    if spec == LINEAR:
+        return tuple(range(len(n.args)))
+    if isinstance(spec, tuple):
+        return spec[1]
+    return ()
 
 
 def _demand(g: Graph):

@@ -26,6 +26,7 @@ class _Probe(MonteCarlo):
     def __init__(self, graph, samples):
         super().__init__(graph, 0, 1, samples)
         self.draws: list = []
+        self.seen: set = set()
 
     def draw(self, sid, pos, dist, static, args):
         shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
@@ -34,7 +35,10 @@ class _Probe(MonteCarlo):
         if n is None:
             raise SupportTooLarge(f"{var.name} ~ {dist} is continuous, so the estimator's draws cannot be "
                                   f"enumerated; use method='statistical'", var.loc)
-        self.draws.append(((sid, pos), math.prod(shape[1:]), n, var))
+        key = (self.scopes[sid].key, pos)
+        if key not in self.seen:  # scopes with one stream key share their draws: one set of digits
+            self.seen.add(key)
+            self.draws.append((key, math.prod(shape[1:]), n, var))
         return super().draw(sid, pos, dist, static, args)
 
 
@@ -46,9 +50,13 @@ class _Enumerate(MonteCarlo):
         self.plan = plan  # (sid, pos) -> (stride, sites, n)
         self.r = np.arange(total, dtype=np.int64)
         self.logw = np.zeros(total)
+        self.drawn: dict = {}
 
     def draw(self, sid, pos, dist, static, args):
-        stride, sites, n = self.plan[(sid, pos)]
+        key = (self.scopes[sid].key, pos)
+        stride, sites, n = self.plan[key]
+        if key in self.drawn:  # the same stream again: the same values, and no second weight
+            return self.drawn[key]
         shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
         d = len(shape)
         values, probs = DISTS[dist].support(static, args, d)
@@ -58,7 +66,8 @@ class _Enumerate(MonteCarlo):
         p = np.take_along_axis(probs, idx, axis=d - 1)
         with np.errstate(divide="ignore"):
             self.logw += np.log(p).reshape(len(self.r), -1).sum(axis=1)
-        return _take(values, idx, d)
+        self.drawn[key] = _take(values, idx, d)
+        return self.drawn[key]
 
 
 def _take(values, idx, d):
