@@ -15,6 +15,7 @@ import numpy as np
 
 from ..analysis.certify import Certificate, certify
 from ..analysis.differentiate import gradient_program
+from ..analysis.linearity import linear_minibatch_scopes
 from ..analysis.streams import allocate
 from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
 from ..ir.printer import print_graph
@@ -55,6 +56,7 @@ class Model:
         self.grad_ir = gradient_program(program.ir)
         self._estimators: dict = {}
         self._exact_code = None
+        self._whole_data = linear_minibatch_scopes(self.grad_ir)
 
     def estimator(self, mode: str = "independent", samples=1) -> "Estimator":
         """An estimator of the value and gradient; see the module docs for ``mode`` and ``samples``."""
@@ -70,7 +72,7 @@ class Model:
         """The exact objective and gradient, by enumerating every finite support."""
         if self._exact_code is None:
             self._exact_code = _Code(self.grad_ir, self, "exact evaluation")
-        return self._exact_code.run(params, data, Exact(self.grad_ir, limit), None)
+        return self._exact_code.run(params, data, Exact(self.grad_ir, limit, self._whole_data), None)
 
     def ir_text(self) -> str:
         """The IR listing of the program (before differentiation)."""

@@ -84,16 +84,22 @@ class MonteCarlo(Sampler):
 class Exact(Sampler):
     """Enumerate finite supports; ``mean`` weights by probabilities."""
 
-    def __init__(self, graph, limit: int = DEFAULT_LIMIT):
+    def __init__(self, graph, limit: int = DEFAULT_LIMIT, whole_data: frozenset = frozenset()):
         super().__init__(graph)
         self.replicates = 1
         self.limit = limit
         self.probs: dict = {}
+        self.whole_data = whole_data  # minibatch scopes whose bodies only average over the minibatch
 
     def draw(self, sid, pos, dist, static, args):
         shape = self.batch_shape(sid, pos)
         d = len(shape) + 1
         var = self.scopes[sid].vars[pos]
+        if sid in self.whole_data:
+            # E over a uniformly drawn subset of an average over it = the average over all the data
+            self.size[(sid, pos)] = 1
+            self.probs[(sid, pos)] = np.ones((1,) * d)
+            return lift(args[0], d - 1, d)
         n = support_size(dist, static, args, d - 1)
         if n is None:
             raise SupportTooLarge(

@@ -1,0 +1,114 @@
+"""Exact expectations over minibatches from the whole dataset, when the body only averages.
+
+The oracle is exhaustive enumeration of every subset (the same model with the shortcut off).
+"""
+
+import numpy as np
+import pytest
+
+import stochdiff as sd
+from stochdiff.analysis.linearity import linear_minibatch_scopes
+
+ONE_STEP = open(__file__.replace("tests/test_linearity.py", "examples/maml_linear.sd")).read()
+
+LINEAR_BODIES = {
+    "one_step_b2": ONE_STEP.replace("minibatch(D, 1)", "minibatch(D, 2)").replace("minibatch(Dv, 1)",
+                                                                                 "minibatch(Dv, 3)"),
+    "tanh_per_example": """
+param theta
+data D
+random z ~ minibatch(D, 2)
+minimize E[z](mean(tanh(z.x @ theta) * z.y) + 0.5 * sum(theta ^ 2)) wrt theta
+""",
+    "mean_then_affine": """
+param theta
+data D
+random z ~ minibatch(D, 2)
+minimize 3 * E[z](2 * mean(z.x @ theta - z.y) + 1) ^ 2 wrt theta
+""",
+}
+
+NOT_LINEAR = {
+    "square_of_average": """
+param theta
+data D
+random z ~ minibatch(D, 2)
+minimize E[z](mean(z.x @ theta - z.y) ^ 2) wrt theta
+""",
+    "sum_scales_with_batch": """
+param theta
+data D
+random z ~ minibatch(D, 2)
+minimize E[z](sum((z.x @ theta - z.y) ^ 2)) wrt theta
+""",
+    "product_of_averages": """
+param theta
+data D
+random z ~ minibatch(D, 2)
+minimize E[z](mean(z.x @ theta) * mean(z.y)) wrt theta
+""",
+}
+
+
+def data(seed, n=5, d=3):
+    rng = np.random.default_rng(seed)
+    return ({"D": {"x": rng.normal(size=(n, d)), "y": rng.normal(size=n)},
+             "Dv": {"x": rng.normal(size=(n, d)), "y": rng.normal(size=n)}},
+            {"theta": rng.normal(size=d)})
+
+
+def enumerated(model, params, d):
+    saved = model._whole_data
+    model._whole_data = frozenset()
+    try:
+        return model.exact(params, d)
+    finally:
+        model._whole_data = saved
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR_BODIES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_whole_data_shortcut_equals_enumeration(name, seed):
+    m = sd.compile(LINEAR_BODIES[name])
+    assert m._whole_data, "the shortcut should apply here"
+    d, p = data(seed)
+    if "Dv" not in m.program.data:
+        d = {"D": d["D"]}
+    fast, slow = m.exact(p, d), enumerated(m, p, d)
+    assert fast.value == pytest.approx(slow.value, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(fast.grad["theta"], slow.grad["theta"], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_LINEAR))
+def test_non_averages_are_enumerated(name):
+    m = sd.compile(NOT_LINEAR[name])
+    assert not linear_minibatch_scopes(m.grad_ir)
+    d, p = data(2)
+    r = m.exact(p, {"D": d["D"]})
+    # the enumerated answer differs from the whole-data plug-in: the shortcut would be wrong here
+    x, y = d["D"]["x"], d["D"]["y"]
+    plug = {"square_of_average": np.mean(x @ p["theta"] - y) ** 2,
+            "sum_scales_with_batch": 2 * np.mean((x @ p["theta"] - y) ** 2),
+            "product_of_averages": np.mean(x @ p["theta"]) * np.mean(y)}[name]
+    if name == "sum_scales_with_batch":
+        assert r.value == pytest.approx(plug, rel=1e-12)  # sum over 2 = 2 * the average: still exact
+    else:
+        assert abs(r.value - plug) > 1e-6
+
+
+def test_large_dataset_exact_gradient_without_enumeration():
+    m = sd.compile(ONE_STEP.replace("minibatch(D, 1)", "minibatch(D, 32)"))
+    rng = np.random.default_rng(4)
+    n = 10_000
+    d = {"D": {"x": rng.normal(size=(n, 4)), "y": rng.normal(size=n)},
+         "Dv": {"x": rng.normal(size=(n, 4)), "y": rng.normal(size=n)}}
+    r = m.exact({"theta": np.zeros(4)}, d)
+    # oracle: the full-batch formula written out by hand
+    X, Y, Xv, Yv = d["D"]["x"], d["D"]["y"], d["Dv"]["x"], d["Dv"]["y"]
+    th = np.zeros(4)
+    g = 2 * X.T @ (X @ th - Y) / n
+    th1 = th - 0.1 * g
+    gv = 2 * Xv.T @ (Xv @ th1 - Yv) / n
+    J = np.eye(4) - 0.1 * 2 * X.T @ X / n
+    np.testing.assert_allclose(r.grad["theta"], J.T @ gv, rtol=1e-10)
+    assert r.value == pytest.approx(np.mean((Xv @ th1 - Yv) ** 2), rel=1e-12)
