@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..errors import SupportTooLarge
-from .distributions import DISTS
+from .distributions import DISTS, _dataset_n
 from .kernels import lift, reduce_mean, reduce_weighted
 from .rng import uniforms
 
@@ -97,6 +97,7 @@ class Exact(Sampler):
         var = self.scopes[sid].vars[pos]
         if sid in self.whole_data:
             # E over a uniformly drawn subset of an average over it = the average over all the data
+            _dataset_n(args[0], static[0], d - 1)  # the same checks as a real draw (size, emptiness)
             self.size[(sid, pos)] = 1
             self.probs[(sid, pos)] = np.ones((1,) * d)
             return lift(args[0], d - 1, d)
