@@ -124,7 +124,7 @@ def _total(b: Builder, cs: list, home: int, loc):
             break
         s = max(deep, key=b.scope_depth)
         acc = _sum(b, buckets.pop(s), loc)
-        m = b.add("expect", (acc,), (s, "jacobian"), loc)
+        m = b.add("expect", (acc,), (s, "jacobian"), b.scopes[s].loc)  # located at its E
         buckets.setdefault(b.nodes[m].scope, []).append(m)
     return _sum(b, [c for s in sorted(buckets, key=b.scope_depth) for c in buckets[s]], loc)
 

@@ -123,7 +123,7 @@ class Allocator:
                 fresh = next((c for c in copies if not self.deg[args[0]].get(self.bit(c))), None)
                 if fresh is None:
                     fresh = self.copy_scope(s.id, s.parent,
-                                            why=f"its Jacobian appearance (line {n.loc.line}) would reuse the "
+                                            why=f"its Jacobian appearance would reuse the "
                                                 f"draws of its forward value")
                     copies.append(fresh)
                 body = self.clone(args[0], {s.id: fresh}, 0)
