@@ -45,7 +45,25 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             copy = f", independent copy {s.copy}" if s.copy else ""
             inside = f", inside s{s.parent}" if s.parent else ""
             src.append(f"#   s{s.id}: {s.label} at line {s.loc.line}{copy}{inside}: draws {vars_}")
+    # an extern evaluated forward and later differentiated at the same arguments keeps its
+    # autograd tape, so the adjoints cost one backward pass instead of a second trace
+    forward = {}
+    for i in sorted(needed):
+        n = g.nodes[i]
+        if n.op == "call" and n.attrs[0][0] == "extern":
+            forward.setdefault((n.attrs[0], n.args), i)
+    taped: dict = {}  # forward node -> its adjoint key; adjoint node -> forward node
+    for i in sorted(needed):
+        n = g.nodes[i]
+        key = n.attrs[0] if n.op == "call" else None
+        if key and key[0] == "vjps" and key[1][0] == "extern":
+            f = forward.get((key[1], n.args[:key[2]]))
+            if f is not None and g.nodes[f].depth == n.depth:
+                taped.setdefault(f, key)
+                taped[i] = f
     src.append("def estimate(P, D, S, C, F):")
+    if taped:
+        src.append("    T = {}  # autograd tapes of extern calls, reused by their adjoints")
     head = len(src)
     lines: dict = {}
     depth_of = g.depth_of_scope
@@ -82,11 +100,17 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             note += f"average over stream s{sid} ({g.scopes[sid].label}, line {g.scopes[sid].loc.line})"
         elif op == "call":
             key = at[0]
-            if key not in fn_ix:
-                fn_ix[key] = len(fns)
-                fns.append(key)
+            fkey = taped[i] if i in taped and key[0] == "extern" else key
+            if fkey not in fn_ix:
+                fn_ix[fkey] = len(fns)
+                fns.append(fkey)
             args = ", ".join(ref(a, d) for a in n.args)
-            code = f"k_call(F[{fn_ix[key]}], ({args},), {bd})"
+            if i in taped and key[0] == "extern":
+                code = f"k_call_taped(F[{fn_ix[fkey]}], ({args},), {bd}, T, {i})"
+            elif i in taped:
+                code = f"k_call_back(F[{fn_ix[fkey]}], ({args},), {bd}, T, {taped[i]})"
+            else:
+                code = f"k_call(F[{fn_ix[fkey]}], ({args},), {bd})"
             note += _fn_text(key)
         elif op == "select":
             idx, *branches = n.args

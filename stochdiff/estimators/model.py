@@ -8,9 +8,6 @@ import linecache
 from dataclasses import dataclass
 from pathlib import Path
 
-import autograd
-import autograd.numpy as anp
-from autograd.builtins import dict as ag_dict
 import numpy as np
 
 from ..analysis.certify import Certificate, certify
@@ -20,6 +17,7 @@ from ..analysis.streams import allocate
 from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
 from ..ir.printer import print_graph
 from ..runtime import kernels as K
+from ..runtime.externs import EXTERN_KERNELS, resolve
 from ..runtime.samplers import DEFAULT_LIMIT, Exact, MonteCarlo
 from ..runtime.values import prepare, unbatch
 from .emit import emit
@@ -155,7 +153,7 @@ class _Code:
         # register the source so tracebacks (and our error mapping) can show it
         linecache.cache[self.filename] = (len(self.emitted.source), None,
                                           self.emitted.source.splitlines(True), self.filename)
-        self.functions = tuple(_resolve(key, model.externs) for key in self.emitted.functions)
+        self.functions = tuple(resolve(key, model.externs) for key in self.emitted.functions)
         self._fn = None
         self._checked = None
 
@@ -168,6 +166,7 @@ class _Code:
 
     def _compile(self, kernels):
         ns = {f"k_{k}": f for k, f in kernels.items()}
+        ns.update({f"k_{k}": f for k, f in EXTERN_KERNELS.items()})
         ns["lift"] = K.lift
         exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
         return ns["estimate"]
@@ -286,36 +285,6 @@ def _check_externs(program, externs: dict) -> dict:
         if not callable(externs[name]):
             raise DataProblem(f"extern '{name}' must be a Python function, not {type(externs[name]).__name__}", loc)
     return dict(externs)
-
-
-def _resolve(key, externs):
-    """The Python function behind a ``call`` node: an extern, or all its adjoints made with autograd."""
-    if key[0] == "extern":
-        return externs[key[1]]
-    _, base, n = key
-    f = _resolve(base, externs)
-    back_of = autograd.make_vjp(f, tuple(range(n)))
-
-    def vjps(*args):
-        *xs, g = args
-        back, ans = back_of(*xs)
-        adj = back(_dense_like(g, ans))
-        # autograd's dict, so that when autograd traces this function (second order) the
-        # record of adjoints stays a traced value
-        return ag_dict({str(i): adj[i] for i in range(n)})
-
-    vjps.__name__ = f"vjps_{getattr(f, '__name__', 'f')}"
-    return vjps
-
-
-def _dense_like(g, ans):
-    """``g`` with the structure of ``ans``: missing record fields (zero adjoints) filled in."""
-    if isinstance(ans, dict):
-        return {k: _dense_like(g.get(k) if isinstance(g, dict) else None, v) for k, v in ans.items()}
-    zero = anp.zeros(anp.shape(ans))
-    if g is None or isinstance(g, dict):
-        return zero
-    return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
 
 
 def _samples(g, samples, program) -> dict:

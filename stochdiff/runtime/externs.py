@@ -1,0 +1,89 @@
+"""Extern functions and their derivatives, made with autograd.
+
+A ``call`` node names its function by a key: ``("extern", name)`` for the user's
+function, ``("vjps", key, n)`` for the adjoints of all ``n`` arguments of ``key`` (a record
+``{"0": ..., "1": ...}``), which is itself differentiable by autograd (second order).
+
+Tape reuse: when the emitted code evaluates an extern and later the adjoints of the same
+call (same argument values), the forward call records autograd's tape per batch element
+(:func:`call_taped`) and the adjoint call runs the recorded backward pass
+(:func:`call_back`) instead of tracing the function a second time.
+"""
+
+from __future__ import annotations
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+from autograd.builtins import dict as ag_dict
+
+from .kernels import _at, _leaves, _stack
+
+
+def resolve(key, externs):
+    """The Python function behind a ``call`` node."""
+    if key[0] == "extern":
+        return externs[key[1]]
+    _, base, n = key
+    f = resolve(base, externs)
+    back_of = autograd.make_vjp(f, tuple(range(n)))
+
+    def vjps(*args):
+        *xs, g = args
+        back, ans = back_of(*xs)
+        adj = back(dense_like(g, ans))
+        # autograd's dict, so that when autograd traces this function (second order) the
+        # record of adjoints stays a traced value
+        return ag_dict({str(i): adj[i] for i in range(n)})
+
+    vjps.__name__ = f"vjps_{getattr(f, '__name__', 'f')}"
+    vjps.back_of = back_of
+    vjps.n = n
+    return vjps
+
+
+def dense_like(g, ans):
+    """``g`` with the structure of ``ans``: missing record fields (zero adjoints) filled in."""
+    if isinstance(ans, dict):
+        return {k: dense_like(g.get(k) if isinstance(g, dict) else None, v) for k, v in ans.items()}
+    zero = anp.zeros(anp.shape(ans))
+    if g is None or isinstance(g, dict):
+        return zero
+    return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
+
+
+def _batch(args, d):
+    leaves = []
+    for a in args:
+        _leaves(a, leaves)
+    return np.broadcast_shapes(*(x.shape[:d] for x in leaves)) if leaves else (1,) * d
+
+
+def call_taped(vjps, args, d, tapes, key):
+    """Evaluate the extern behind ``vjps`` per batch element, keeping autograd's tapes in ``tapes[key]``."""
+    batch = _batch(args, d)
+    backs, results = [], []
+    for ix in np.ndindex(*batch):
+        back, ans = vjps.back_of(*(_at(a, ix, d) for a in args))
+        backs.append((back, ans))
+        results.append(ans)
+    tapes[key] = (batch, backs)
+    return _stack(results, batch)
+
+
+def call_back(vjps, args, d, tapes, key):
+    """The adjoints of a taped call: the recorded backward passes, or a fresh trace if shapes differ."""
+    batch = _batch(args, d)
+    taped = tapes.get(key)
+    if taped is None or taped[0] != batch:
+        from .kernels import call
+        return call(vjps, args, d)
+    g = args[-1]
+    out = []
+    for (back, ans), ix in zip(taped[1], np.ndindex(*batch)):
+        adj = back(dense_like(_at(g, ix, d), ans))
+        out.append({str(i): adj[i] for i in range(vjps.n)})
+    return _stack(out, batch)
+
+
+EXTERN_KERNELS = {"call_taped": call_taped, "call_back": call_back}
