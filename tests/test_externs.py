@@ -49,3 +49,25 @@ def test_extern_exact_gradient_matches_finite_differences():
             dn["w"][k][ix] -= eps
             fd = (m.exact(up, DATA).value - m.exact(dn, DATA).value) / (2 * eps)
             assert g[k][ix] == pytest.approx(fd, rel=1e-5, abs=1e-8), (k, ix)
+
+
+def test_taped_adjoints_equal_traced_adjoints_and_fall_back_on_other_shapes():
+    from stochdiff.runtime.externs import call_back, call_taped, resolve
+    from stochdiff.runtime.kernels import call
+
+    vjps = resolve(("vjps", ("extern", "f"), 2), {"f": ext})
+    w = {k: np.asarray(v)[None] for k, v in PARAMS["w"].items()}
+    x = np.array([[[0.1, -0.5]], [[0.9, 0.3]]])  # batch (2, 1)
+    w2 = {k: v[None] for k, v in w.items()}  # batch (1, 1)
+    g = np.array([[[1.0, -2.0]], [[0.5, 0.25]]])
+    tapes = {}
+    y = call_taped(vjps, (w2, x), 2, tapes, 7)
+    np.testing.assert_allclose(y, call(ext, (w2, x), 2))
+    taped, traced = call_back(vjps, (w2, x, g), 2, tapes, 7), call(vjps, (w2, x, g), 2)
+    for k in traced["0"]:
+        np.testing.assert_allclose(taped["0"][k], traced["0"][k], rtol=1e-12)
+    np.testing.assert_allclose(taped["1"], traced["1"], rtol=1e-12)
+    # a different batch shape (or no tape) traces afresh
+    g3 = np.concatenate([g, g, g], axis=1)  # batch (2, 3)
+    again = call_back(vjps, (w2, x, g3), 2, tapes, 7)
+    np.testing.assert_allclose(again["1"], call(vjps, (w2, x, g3), 2)["1"], rtol=1e-12)
