@@ -26,16 +26,29 @@ OPWORD = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos"
 
 
 class Deg:
-    """An immutable degree map: ``lin`` (bits of degree 1), ``hi`` {bit: degree >= 2}, ``inf`` bits."""
+    """An immutable degree map: ``lin`` (bits of degree 1), ``levels`` {degree >= 2: bits}, ``inf`` bits.
 
-    __slots__ = ("lin", "hi", "hib", "inf")
+    Grouping the bits by degree keeps every operation a handful of big-integer bit
+    operations, however many streams a node depends on.
+    """
 
-    def __init__(self, lin=0, hi=None, inf=0):
-        hi = {k: v for k, v in (hi or {}).items() if not (inf >> k) & 1}
-        self.hi = hi
-        self.hib = _bits(hi)
+    __slots__ = ("lin", "levels", "hib", "inf")
+
+    def __init__(self, lin=0, levels=None, inf=0):
+        out, taken = {}, inf
+        for d in sorted(levels or {}, reverse=True):  # a bit keeps its highest degree
+            if d >= INF:
+                inf |= levels[d]
+                taken |= levels[d]
+                continue
+            m = levels[d] & ~taken
+            if m:
+                out[d] = m
+                taken |= m
+        self.levels = out
         self.inf = inf
-        self.lin = lin & ~self.hib & ~inf
+        self.hib = taken & ~inf
+        self.lin = lin & ~taken
 
     @property
     def any(self) -> int:
@@ -51,23 +64,24 @@ class Deg:
         """Bits of finite positive degree."""
         return self.lin | self.hib
 
+    def groups(self):
+        """(degree, bits) pairs, degree 1 included."""
+        if self.lin:
+            yield 1, self.lin
+        yield from self.levels.items()
+
     def get(self, bit: int) -> int:
         if (self.lin >> bit) & 1:
             return 1
         if (self.inf >> bit) & 1:
             return INF
-        return self.hi.get(bit, 0)
+        for d, m in self.levels.items():
+            if (m >> bit) & 1:
+                return d
+        return 0
 
     def __repr__(self):
-        return f"Deg(lin={self.lin:b}, hi={self.hi}, inf={self.inf:b})"
-
-
-
-def _bits(d: dict) -> int:
-    m = 0
-    for k in d:
-        m |= 1 << k
-    return m
+        return f"Deg(lin={self.lin:b}, levels={self.levels}, inf={self.inf:b})"
 
 
 ZERO = Deg()
@@ -114,14 +128,13 @@ def linear(ds) -> Deg:
     if len(nz) == 1:
         return nz[0]
     lin = inf = 0
-    hi: dict = {}
+    levels: dict = {}
     for d in nz:
         lin |= d.lin
         inf |= d.inf
-        for k, v in d.hi.items():
-            if v > hi.get(k, 0):
-                hi[k] = v
-    return Deg(lin, hi, inf)
+        for k, m in d.levels.items():
+            levels[k] = levels.get(k, 0) | m
+    return Deg(lin, levels, inf)
 
 
 def product(a: Deg, b: Deg) -> Deg:
@@ -129,11 +142,20 @@ def product(a: Deg, b: Deg) -> Deg:
         return b
     if not b.any:
         return a
-    inf = a.inf | b.inf
-    hi: dict = {}
-    for k in _iter_bits((a.hib | b.hib | (a.lin & b.lin)) & ~inf):
-        hi[k] = min(INF, a.get(k) + b.get(k))
-    return Deg(a.lin | b.lin, hi, inf)
+    levels: dict = {}
+    only_a, only_b = a.finite & ~b.any, b.finite & ~a.any
+    for da, ma in a.groups():
+        if ma & only_a:
+            levels[da] = levels.get(da, 0) | (ma & only_a)
+        for db, mb in b.groups():
+            both = ma & mb
+            if both:
+                levels[da + db] = levels.get(da + db, 0) | both
+    for db, mb in b.groups():
+        if mb & only_b:
+            levels[db] = levels.get(db, 0) | (mb & only_b)
+    lin = levels.pop(1, 0)
+    return Deg(lin, levels, a.inf | b.inf)
 
 
 def nonpoly(ds) -> Deg:
@@ -148,10 +170,7 @@ def power(a: Deg, k: int) -> Deg:
         return ZERO
     if k == 1:
         return a
-    hi = {b: min(INF, v * k) for b, v in a.hi.items()}
-    for b in _iter_bits(a.lin):
-        hi[b] = k
-    return Deg(0, hi, a.inf)
+    return Deg(0, {d * k: m for d, m in a.groups()}, a.inf)
 
 
 def whole_power(node):
@@ -225,7 +244,7 @@ class Degrees:
         if inner & body.any:
             bad_inner = inner & body.bad
             keep = ~inner
-            out = Deg(body.lin & keep, {k: v for k, v in body.hi.items() if (keep >> k) & 1}, body.inf & keep)
+            out = Deg(body.lin & keep, {d: m & keep for d, m in body.levels.items()}, body.inf & keep)
             if bad_inner:
                 bias = self.key_bit(BIAS_KEY)
                 out = linear([out, Deg(0, None, 1 << bias)])
@@ -235,13 +254,16 @@ class Degrees:
                 reasons = rest + (carried or ((1 << bias, f"an expectation nested in {s.label} (line "
                                                           f"{s.loc.line}) is used non-linearly"),))
         d = out.get(own)
-        hi = dict(out.hi)
-        lin, inf = out.lin, out.inf
+        bit = 1 << own
+        levels = {k: m & ~bit for k, m in out.levels.items()}
+        lin, inf = out.lin & ~bit, out.inf
         if d == 0:
-            lin |= 1 << own
+            lin |= bit
         elif d < INF:
-            hi[own] = d + 1
-        out = Deg(lin, hi, inf)
+            levels[d + 1] = levels.get(d + 1, 0) | bit
+        else:
+            inf |= bit
+        out = Deg(lin, levels, inf)
         if d and d < INF and not (body.bad >> own) & 1:
             reasons = _add_reason(reasons, 1 << own,
                                   f"{self.name(s.key)} reuses its draws in a term that already depends on its "
