@@ -83,6 +83,19 @@ def _table(rows, stat: bool) -> str:
     return "\n".join(lines)
 
 
+def _judge(est, params, data, method, which, rtol, atol, target, replicates, seed, alpha, limit):
+    """(is some coordinate biased?, a readable table, the statistical test's level or None if exact)."""
+    if method == "exact":
+        rows = _exact_gaps(est, params, data, which, rtol, atol, target, limit)
+        return any(bad for *_, bad in rows), _table(rows, False), None
+    if method != "statistical":
+        raise StochdiffError(f"method must be 'exact' or 'statistical', not {method!r}")
+    rows = _statistical(est, params, data, which, target, replicates, seed, alpha)
+    level = alpha / len(rows)
+    how = f"{level:.2g} = {alpha:g} / {len(rows)} coordinates; {replicates} replicates, seed {seed}"
+    return any(p < level for *_, p in rows), _table(rows, True), how
+
+
 def assert_unbiased(est, params, data=None, method: str = "exact", *, which: str = "both",
                     rtol: float = 1e-9, atol: float = 1e-12, target=None, replicates: int = 2000,
                     seed: int = 0, alpha: float = 1e-3, limit: int | None = None) -> None:
@@ -94,35 +107,22 @@ def assert_unbiased(est, params, data=None, method: str = "exact", *, which: str
     with a two-sided z-test; the false-alarm rate of the whole assertion is at most
     ``alpha`` (Bonferroni over the coordinates).  ``which`` is "value", "grad" or "both".
     """
-    if method == "exact":
-        rows = _exact_gaps(est, params, data, which, rtol, atol, target, limit)
-        if any(bad for *_, bad in rows):
-            raise AssertionError(f"the {est.mode} estimator is biased:\n{_table(rows, False)}")
-        return
-    if method != "statistical":
-        raise StochdiffError(f"method must be 'exact' or 'statistical', not {method!r}")
-    rows = _statistical(est, params, data, which, target, replicates, seed, alpha)
-    level = alpha / len(rows)
-    if any(p < level for *_, p in rows):
-        raise AssertionError(
-            f"the {est.mode} estimator looks biased (some p-value < {level:.2g} = {alpha:g} / {len(rows)} "
-            f"coordinates; {replicates} replicates, seed {seed}):\n{_table(rows, True)}")
+    biased, table, how = _judge(est, params, data, method, which, rtol, atol, target, replicates, seed, alpha,
+                                limit)
+    if biased and how is None:
+        raise AssertionError(f"the {est.mode} estimator is biased:\n{table}")
+    if biased:
+        raise AssertionError(f"the {est.mode} estimator looks biased (some p-value < {how}):\n{table}")
 
 
 def assert_biased(est, params, data=None, method: str = "exact", *, which: str = "both",
                   rtol: float = 1e-9, atol: float = 1e-12, target=None, replicates: int = 2000,
                   seed: int = 0, alpha: float = 1e-3, limit: int | None = None) -> None:
     """The counterpart of :func:`assert_unbiased`: assert that some coordinate is biased."""
-    if method == "exact":
-        rows = _exact_gaps(est, params, data, which, rtol, atol, target, limit)
-        if not any(bad for *_, bad in rows):
-            raise AssertionError(f"the {est.mode} estimator is unbiased here:\n{_table(rows, False)}")
-        return
-    if method != "statistical":
-        raise StochdiffError(f"method must be 'exact' or 'statistical', not {method!r}")
-    rows = _statistical(est, params, data, which, target, replicates, seed, alpha)
-    level = alpha / len(rows)
-    if not any(p < level for *_, p in rows):
-        raise AssertionError(
-            f"no coordinate of the {est.mode} estimator is significantly biased at level {level:.2g} "
-            f"({replicates} replicates, seed {seed}):\n{_table(rows, True)}")
+    biased, table, how = _judge(est, params, data, method, which, rtol, atol, target, replicates, seed, alpha,
+                                limit)
+    if not biased and how is None:
+        raise AssertionError(f"the {est.mode} estimator is unbiased here:\n{table}")
+    if not biased:
+        raise AssertionError(f"no coordinate of the {est.mode} estimator is significantly biased at level "
+                             f"{how}:\n{table}")
