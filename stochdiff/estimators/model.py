@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
+import gc
 import itertools
 import linecache
 from dataclasses import dataclass
@@ -51,7 +53,8 @@ class Model:
     def __init__(self, program, externs=None):
         self.program = program
         self.externs = _check_externs(program, externs or {})
-        self.grad_ir = gradient_program(program.ir)
+        with _quiet_gc():
+            self.grad_ir = gradient_program(program.ir)
         self._estimators: dict = {}
         self._exact_code = None
         self._whole_data = linear_minibatch_scopes(self.grad_ir)
@@ -61,8 +64,9 @@ class Model:
         if mode not in MODES:
             raise StochdiffError(f"mode must be 'independent' or 'naive', not {mode!r}")
         if mode not in self._estimators:
-            g = allocate(self.grad_ir, mode)
-            self._estimators[mode] = (g, certify(g, mode), _Code(g, self, f"{mode} estimator"))
+            with _quiet_gc():
+                g = allocate(self.grad_ir, mode)
+                self._estimators[mode] = (g, certify(g, mode), _Code(g, self, f"{mode} estimator"))
         g, cert, code = self._estimators[mode]
         return Estimator(self, mode, g, cert, code, _samples(g, samples, self.program))
 
@@ -238,6 +242,20 @@ class _Code:
                                   for a, x in zip(args, n.args) if not isinstance(a, dict))
             return EvaluationProblem(f"{what}: shapes {shapes} do not fit together", n.loc)
         return EvaluationProblem(f"{what} failed: {msg}", n.loc)
+
+
+@contextlib.contextmanager
+def _quiet_gc():
+    """Pause the cyclic garbage collector during a pass: passes allocate many small objects
+    (and no cycles), and repeated full collections of a growing heap make long programs
+    compile in superlinear time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class _NonFinite(Exception):
