@@ -23,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import stochdiff as sd
-from stochdiff.errors import EvaluationProblem
 from stochdiff.testing import bias, exact_mean
 from stochdiff.testing.strategies import FAMILIES, programs, sgd_quadratic_programs
 

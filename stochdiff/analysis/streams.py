@@ -123,8 +123,8 @@ class Allocator:
                 fresh = next((c for c in copies if not self.deg[args[0]].get(self.bit(c))), None)
                 if fresh is None:
                     fresh = self.copy_scope(s.id, s.parent,
-                                            why=f"its Jacobian appearance would reuse the "
-                                                f"draws of its forward value")
+                                            why="its Jacobian appearance would reuse the "
+                                                "draws of its forward value")
                     copies.append(fresh)
                 body = self.clone(args[0], {s.id: fresh}, 0)
                 return self.add("expect", (body,), (fresh,) + n.attrs[1:], n.loc)

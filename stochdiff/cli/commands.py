@@ -11,7 +11,6 @@ every field.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     print(table(head))
     print("\nThe naive estimator reuses the step's minibatch in the step's Jacobian, so its mean picks up")
     print("eta^2 L'' Cov(grad, Hessian) of the minibatch; the independent one draws a second minibatch.\n")
-    print(f"The naive bias shrinks with the minibatch size b (theory: bias(1) (n - b) / (b (n - 1))):")
+    print("The naive bias shrinks with the minibatch size b (theory: bias(1) (n - b) / (b (n - 1))):")
     print(sweep_table(rows))
     print()
     if args.no_plot:
