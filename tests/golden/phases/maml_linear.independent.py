@@ -1,0 +1,106 @@
+# stochdiff independent estimator for maml_linear.sd
+# streams (each draws independently of the others):
+#   s1: E[z] at line 8: draws z ~ minibatch
+#   s2: E[zv] at line 9: draws zv ~ minibatch
+#   s3: E[z]#1 at line 8, independent copy 1: draws z ~ minibatch
+#   s4: E[z]#2 at line 8, independent copy 2: draws z ~ minibatch
+def estimate(P, D, S, C, F):
+    v0 = P['theta']                                           # 2:7 param theta
+    v1 = D['D']                                               # 3:6 data D
+    v2 = D['Dv']                                              # 3:9 data Dv
+    v3 = C[0]                                                 # 4:7 const eta = 0.1
+    v4 = S.draw(1, 0, 'minibatch', (1,), (v1,))               # 6:1 stream s1: draw z for E[z]
+    v5 = k_field(v4, 'x', 2)                                  # 5:24 field
+    v6 = k_matmul(v5, lift(v0, 1, 2), 2)                      # 5:24 matmul
+    v7 = k_field(v4, 'y', 2)                                  # 5:34 field
+    v8 = k_sub(v6, v7, 2)                                     # 5:24 sub
+    v9 = C[1]                                                 # 5:41 2
+    v10 = k_pow(v8, lift(v9, 1, 2), 2)                        # 5:23 pow
+    v11 = k_mean(v10, 2)                                      # 5:18 mean
+    v12 = k_seed(v11, 2)                                      # 8:29 seed
+    v13 = k_expand(v12, v10, 2)                               # 5:18 expand
+    v14 = k_size(v10, 2)                                      # 5:18 size
+    v15 = k_div(v13, v14, 2)                                  # 5:18 div
+    v16 = k_mul(lift(v9, 1, 2), v8, 2)                        # 5:23 mul
+    v17 = k_mul(v15, v16, 2)                                  # 5:23 mul
+    v18 = k_unbroadcast(v17, v8, 2)                           # 5:23 unbroadcast
+    v19 = k_unbroadcast(v18, v6, 2)                           # 5:24 unbroadcast
+    v20 = k_matmul_gb(v19, v5, lift(v0, 1, 2), 2)             # 5:24 matmul_gb
+    v21 = k_densify(v20, lift(v0, 1, 2), 2)                   # 8:29 densify
+    v22 = S.mean(v21, 1)                                      # 8:24 average over stream s1 (E[z], line 8)
+    v23 = k_mul(v3, v22, 1)                                   # 8:18 mul
+    v24 = k_sub(v0, v23, 1)                                   # 8:10 sub
+    v25 = S.draw(2, 0, 'minibatch', (1,), (v2,))              # 7:1 stream s2: draw zv for E[zv]
+    v26 = k_field(v25, 'x', 2)                                # 5:24 field
+    v27 = k_matmul(v26, lift(v24, 1, 2), 2)                   # 5:24 matmul
+    v28 = k_field(v25, 'y', 2)                                # 5:34 field
+    v29 = k_sub(v27, v28, 2)                                  # 5:24 sub
+    v30 = S.draw(3, 0, 'minibatch', (1,), (v1,))              # 6:1 stream s3: draw z for E[z]#1
+    v31 = k_field(v30, 'x', 2)                                # 5:24 field
+    v32 = k_matmul(v31, lift(v0, 1, 2), 2)                    # 5:24 matmul
+    v33 = k_field(v30, 'y', 2)                                # 5:34 field
+    v34 = k_sub(v32, v33, 2)                                  # 5:24 sub
+    v35 = k_mul(lift(v9, 1, 2), v34, 2)                       # 5:23 mul
+    v36 = k_pow(v34, lift(v9, 1, 2), 2)                       # 5:23 pow
+    v37 = k_size(v36, 2)                                      # 5:18 size
+    v38 = k_mean(v36, 2)                                      # 5:18 mean
+    v39 = k_seed(v38, 2)                                      # 8:29 seed
+    v40 = k_expand(v39, v36, 2)                               # 5:18 expand
+    v41 = k_div(v40, v37, 2)                                  # 5:18 div
+    v42 = k_mul(v41, v35, 2)                                  # 5:23 mul
+    v43 = k_unbroadcast(v42, v34, 2)                          # 5:23 unbroadcast
+    v44 = k_unbroadcast(v43, v32, 2)                          # 5:24 unbroadcast
+    v45 = k_matmul_gb(v44, v31, lift(v0, 1, 2), 2)            # 5:24 matmul_gb
+    v46 = k_densify(v45, lift(v0, 1, 2), 2)                   # 8:29 densify
+    v47 = S.mean(v46, 3)                                      # 8:24 average over stream s3 (E[z]#1, line 8)
+    v48 = k_mul(v3, v47, 1)                                   # 8:18 mul
+    v49 = k_sub(v0, v48, 1)                                   # 8:10 sub
+    v50 = k_matmul(v26, lift(v49, 1, 2), 2)                   # 5:24 matmul
+    v51 = k_sub(v50, v28, 2)                                  # 5:24 sub
+    v52 = k_mul(v29, v51, 2)                                  # 5:23 mul
+    v53 = k_mean(v52, 2)                                      # 5:18 mean
+    v54 = S.mean(v53, 2)                                      # 9:10 average over stream s2 (E[zv], line 9)
+    v55 = k_seed(v54, 1)                                      # 9:1 seed
+    v56 = k_expand(lift(v55, 1, 2), v52, 2)                   # 5:18 expand
+    v57 = k_size(v52, 2)                                      # 5:18 size
+    v58 = k_div(v56, v57, 2)                                  # 5:18 div
+    v59 = k_mul(lift(v9, 1, 2), v29, 2)                       # 5:23 mul
+    v60 = k_mul(v58, v59, 2)                                  # 5:23 mul
+    v61 = k_unbroadcast(v60, v29, 2)                          # 5:23 unbroadcast
+    v62 = k_unbroadcast(v61, v27, 2)                          # 5:24 unbroadcast
+    v63 = k_matmul_gb(v62, v26, lift(v24, 1, 2), 2)           # 5:24 matmul_gb
+    v64 = S.mean(v63, 2)                                      # 9:10 average over stream s2 (E[zv], line 9)
+    v65 = k_unbroadcast(v64, v0, 1)                           # 8:10 unbroadcast
+    v66 = k_neg(v64, 1)                                       # 8:10 neg
+    v67 = k_unbroadcast(v66, v23, 1)                          # 8:10 unbroadcast
+    v68 = k_mul(v67, v3, 1)                                   # 8:18 mul
+    v69 = k_unbroadcast(v68, v22, 1)                          # 8:18 unbroadcast
+    v80 = S.draw(4, 0, 'minibatch', (1,), (v1,))              # 6:1 stream s4: draw z for E[z]#2
+    v81 = k_field(v80, 'x', 2)                                # 5:24 field
+    v82 = k_matmul(v81, lift(v0, 1, 2), 2)                    # 5:24 matmul
+    v83 = k_field(v80, 'y', 2)                                # 5:34 field
+    v84 = k_sub(v82, v83, 2)                                  # 5:24 sub
+    v85 = k_mul(lift(v9, 1, 2), v84, 2)                       # 5:23 mul
+    v86 = k_pow(v84, lift(v9, 1, 2), 2)                       # 5:23 pow
+    v87 = k_size(v86, 2)                                      # 5:18 size
+    v88 = k_mean(v86, 2)                                      # 5:18 mean
+    v89 = k_seed(v88, 2)                                      # 8:29 seed
+    v90 = k_expand(v89, v86, 2)                               # 5:18 expand
+    v91 = k_div(v90, v87, 2)                                  # 5:18 div
+    v92 = k_mul(v91, v85, 2)                                  # 5:23 mul
+    v93 = k_unbroadcast(v92, v84, 2)                          # 5:23 unbroadcast
+    v94 = k_unbroadcast(v93, v82, 2)                          # 5:24 unbroadcast
+    v95 = k_matmul(v81, lift(v69, 1, 2), 2)                   # 5:24 matmul
+    v96 = k_unbroadcast(v95, v94, 2)                          # 5:24 unbroadcast
+    v97 = k_broadcast_to(v96, v93, 2)                         # 5:24 broadcast_to
+    v98 = k_broadcast_to(v97, v92, 2)                         # 5:23 broadcast_to
+    v99 = k_mul(v98, v91, 2)                                  # 5:23 mul
+    v100 = k_unbroadcast(v99, v85, 2)                         # 5:23 unbroadcast
+    v101 = k_mul(v100, lift(v9, 1, 2), 2)                     # 5:23 mul
+    v102 = k_unbroadcast(v101, v84, 2)                        # 5:23 unbroadcast
+    v103 = k_unbroadcast(v102, v82, 2)                        # 5:24 unbroadcast
+    v104 = k_matmul_gb(v103, v81, lift(v0, 1, 2), 2)          # 5:24 matmul_gb
+    v105 = S.mean(v104, 4)                                    # 8:24 average over stream s4 (E[z]#2, line 8)
+    v106 = k_add(v65, v105, 1)                                # 2:7 add
+    v107 = k_densify(v106, v0, 1)                             # 9:1 densify
+    return (v54, v107,)

@@ -1,0 +1,111 @@
+# stochdiff independent estimator for tasks.sd
+# streams (each draws independently of the others):
+#   s1: E[t] at line 9: draws t ~ choice
+#   s2: E[zv] at line 9, inside s1: draws zv ~ minibatch
+#   s3: E[z] at line 9, inside s1: draws z ~ minibatch
+#   s4: E[z]#1 at line 9, independent copy 1, inside s1: draws z ~ minibatch
+#   s5: E[z]#2 at line 9, independent copy 2, inside s1: draws z ~ minibatch
+def estimate(P, D, S, C, F):
+    v0 = P['theta']                                           # 2:7 param theta
+    v1 = D['T']                                               # 3:6 data T
+    v2 = C[0]                                                 # 4:7 const eta = 0.1
+    v3 = S.draw(1, 0, 'choice', (), (v1,))                    # 6:1 stream s1: draw t for E[t]
+    v4 = k_field(v3, 'val', 2)                                # 8:23 field
+    v5 = S.draw(2, 0, 'minibatch', (1,), (v4,))               # 8:1 stream s2: draw zv for E[zv]
+    v6 = k_field(v5, 'x', 3)                                  # 5:24 field
+    v7 = k_field(v3, 'train', 2)                              # 7:22 field
+    v8 = S.draw(3, 0, 'minibatch', (1,), (v7,))               # 7:1 stream s3: draw z for E[z]
+    v9 = k_field(v8, 'x', 3)                                  # 5:24 field
+    v10 = k_matmul(v9, lift(v0, 1, 3), 3)                     # 5:24 matmul
+    v11 = k_field(v8, 'y', 3)                                 # 5:34 field
+    v12 = k_sub(v10, v11, 3)                                  # 5:24 sub
+    v13 = C[1]                                                # 5:41 2
+    v14 = k_pow(v12, lift(v13, 1, 3), 3)                      # 5:23 pow
+    v15 = k_mean(v14, 3)                                      # 5:18 mean
+    v16 = k_seed(v15, 3)                                      # 9:45 seed
+    v17 = k_expand(v16, v14, 3)                               # 5:18 expand
+    v18 = k_size(v14, 3)                                      # 5:18 size
+    v19 = k_div(v17, v18, 3)                                  # 5:18 div
+    v20 = k_mul(lift(v13, 1, 3), v12, 3)                      # 5:23 mul
+    v21 = k_mul(v19, v20, 3)                                  # 5:23 mul
+    v22 = k_unbroadcast(v21, v12, 3)                          # 5:23 unbroadcast
+    v23 = k_unbroadcast(v22, v10, 3)                          # 5:24 unbroadcast
+    v24 = k_matmul_gb(v23, v9, lift(v0, 1, 3), 3)             # 5:24 matmul_gb
+    v25 = k_densify(v24, lift(v0, 1, 3), 3)                   # 9:45 densify
+    v26 = S.mean(v25, 3)                                      # 9:40 average over stream s3 (E[z], line 9)
+    v27 = k_mul(lift(v2, 1, 2), v26, 2)                       # 9:34 mul
+    v28 = k_sub(lift(v0, 1, 2), v27, 2)                       # 9:26 sub
+    v29 = k_matmul(v6, lift(v28, 2, 3), 3)                    # 5:24 matmul
+    v30 = k_field(v5, 'y', 3)                                 # 5:34 field
+    v31 = k_sub(v29, v30, 3)                                  # 5:24 sub
+    v32 = S.draw(4, 0, 'minibatch', (1,), (v7,))              # 7:1 stream s4: draw z for E[z]#1
+    v33 = k_field(v32, 'x', 3)                                # 5:24 field
+    v34 = k_matmul(v33, lift(v0, 1, 3), 3)                    # 5:24 matmul
+    v35 = k_field(v32, 'y', 3)                                # 5:34 field
+    v36 = k_sub(v34, v35, 3)                                  # 5:24 sub
+    v37 = k_mul(lift(v13, 1, 3), v36, 3)                      # 5:23 mul
+    v38 = k_pow(v36, lift(v13, 1, 3), 3)                      # 5:23 pow
+    v39 = k_size(v38, 3)                                      # 5:18 size
+    v40 = k_mean(v38, 3)                                      # 5:18 mean
+    v41 = k_seed(v40, 3)                                      # 9:45 seed
+    v42 = k_expand(v41, v38, 3)                               # 5:18 expand
+    v43 = k_div(v42, v39, 3)                                  # 5:18 div
+    v44 = k_mul(v43, v37, 3)                                  # 5:23 mul
+    v45 = k_unbroadcast(v44, v36, 3)                          # 5:23 unbroadcast
+    v46 = k_unbroadcast(v45, v34, 3)                          # 5:24 unbroadcast
+    v47 = k_matmul_gb(v46, v33, lift(v0, 1, 3), 3)            # 5:24 matmul_gb
+    v48 = k_densify(v47, lift(v0, 1, 3), 3)                   # 9:45 densify
+    v49 = S.mean(v48, 4)                                      # 9:40 average over stream s4 (E[z]#1, line 9)
+    v50 = k_mul(lift(v2, 1, 2), v49, 2)                       # 9:34 mul
+    v51 = k_sub(lift(v0, 1, 2), v50, 2)                       # 9:26 sub
+    v52 = k_matmul(v6, lift(v51, 2, 3), 3)                    # 5:24 matmul
+    v53 = k_sub(v52, v30, 3)                                  # 5:24 sub
+    v54 = k_mul(v31, v53, 3)                                  # 5:23 mul
+    v55 = k_mean(v54, 3)                                      # 5:18 mean
+    v56 = S.mean(v55, 2)                                      # 9:15 average over stream s2 (E[zv], line 9)
+    v57 = S.mean(v56, 1)                                      # 9:10 average over stream s1 (E[t], line 9)
+    v58 = k_seed(v57, 1)                                      # 9:1 seed
+    v59 = k_expand(lift(v58, 1, 3), v54, 3)                   # 5:18 expand
+    v60 = k_size(v54, 3)                                      # 5:18 size
+    v61 = k_div(v59, v60, 3)                                  # 5:18 div
+    v62 = k_mul(lift(v13, 1, 3), v31, 3)                      # 5:23 mul
+    v63 = k_mul(v61, v62, 3)                                  # 5:23 mul
+    v64 = k_unbroadcast(v63, v31, 3)                          # 5:23 unbroadcast
+    v65 = k_unbroadcast(v64, v29, 3)                          # 5:24 unbroadcast
+    v66 = k_matmul_gb(v65, v6, lift(v28, 2, 3), 3)            # 5:24 matmul_gb
+    v67 = S.mean(v66, 2)                                      # 9:15 average over stream s2 (E[zv], line 9)
+    v68 = k_unbroadcast(v67, lift(v0, 1, 2), 2)               # 9:26 unbroadcast
+    v69 = k_neg(v67, 2)                                       # 9:26 neg
+    v70 = k_unbroadcast(v69, v27, 2)                          # 9:26 unbroadcast
+    v71 = k_mul(v70, lift(v2, 1, 2), 2)                       # 9:34 mul
+    v72 = k_unbroadcast(v71, v26, 2)                          # 9:34 unbroadcast
+    v83 = S.draw(5, 0, 'minibatch', (1,), (v7,))              # 7:1 stream s5: draw z for E[z]#2
+    v84 = k_field(v83, 'x', 3)                                # 5:24 field
+    v85 = k_matmul(v84, lift(v0, 1, 3), 3)                    # 5:24 matmul
+    v86 = k_field(v83, 'y', 3)                                # 5:34 field
+    v87 = k_sub(v85, v86, 3)                                  # 5:24 sub
+    v88 = k_mul(lift(v13, 1, 3), v87, 3)                      # 5:23 mul
+    v89 = k_pow(v87, lift(v13, 1, 3), 3)                      # 5:23 pow
+    v90 = k_size(v89, 3)                                      # 5:18 size
+    v91 = k_mean(v89, 3)                                      # 5:18 mean
+    v92 = k_seed(v91, 3)                                      # 9:45 seed
+    v93 = k_expand(v92, v89, 3)                               # 5:18 expand
+    v94 = k_div(v93, v90, 3)                                  # 5:18 div
+    v95 = k_mul(v94, v88, 3)                                  # 5:23 mul
+    v96 = k_unbroadcast(v95, v87, 3)                          # 5:23 unbroadcast
+    v97 = k_unbroadcast(v96, v85, 3)                          # 5:24 unbroadcast
+    v98 = k_matmul(v84, lift(v72, 2, 3), 3)                   # 5:24 matmul
+    v99 = k_unbroadcast(v98, v97, 3)                          # 5:24 unbroadcast
+    v100 = k_broadcast_to(v99, v96, 3)                        # 5:24 broadcast_to
+    v101 = k_broadcast_to(v100, v95, 3)                       # 5:23 broadcast_to
+    v102 = k_mul(v101, v94, 3)                                # 5:23 mul
+    v103 = k_unbroadcast(v102, v88, 3)                        # 5:23 unbroadcast
+    v104 = k_mul(v103, lift(v13, 1, 3), 3)                    # 5:23 mul
+    v105 = k_unbroadcast(v104, v87, 3)                        # 5:23 unbroadcast
+    v106 = k_unbroadcast(v105, v85, 3)                        # 5:24 unbroadcast
+    v107 = k_matmul_gb(v106, v84, lift(v0, 1, 3), 3)          # 5:24 matmul_gb
+    v108 = S.mean(v107, 5)                                    # 9:40 average over stream s5 (E[z]#2, line 9)
+    v109 = k_add(v68, v108, 2)                                # 2:7 add
+    v110 = S.mean(v109, 1)                                    # 9:10 average over stream s1 (E[t], line 9)
+    v111 = k_densify(v110, v0, 1)                             # 9:1 densify
+    return (v57, v111,)
