@@ -282,7 +282,8 @@ class Degrees:
         if op == "pow":
             k = whole_power(g.nodes[n.args[1]])
             if k is not None:
-                return f"{what} enters all {k} factors of ^{k} at line {line} with the same draws"
+                factors = "both factors" if k == 2 else f"all {k} factors"
+                return f"{what} enters {factors} of ^{k} at line {line} with the same draws"
             return f"the power at line {line} is not a whole-number power of an estimate of {what}"
         if op == "select":
             return f"match at line {line} selects by a value that depends on an estimate of {what}"
