@@ -233,3 +233,16 @@ def test_regression_exact_mean_of_two_expectations_sharing_a_stream():
     # the draws are shared: every replicate is (x θ)², so the true mean is E[x²] θ² = 7/6
     assert mc == pytest.approx(7 / 6, abs=6 * se)
     assert exact_mean(est, params, DATA).value == pytest.approx(mc, abs=6 * se)
+
+
+def test_enumeration_in_chunks_gives_the_same_moments(monkeypatch):
+    import stochdiff.testing.enumerate as en
+
+    model = sd.compile(T1)
+    est = model.estimator("independent")
+    whole = bias(est, PARAMS, DATA)
+    monkeypatch.setattr(en, "CHUNK", 2)  # 27 configurations in 14 chunks
+    chunked = bias(est, PARAMS, DATA)
+    assert chunked.value.mean == pytest.approx(whole.value.mean, rel=1e-12)
+    assert chunked.value.variance == pytest.approx(whole.value.variance, rel=1e-12)
+    np.testing.assert_allclose(chunked.grad["theta"].mse, whole.grad["theta"].mse, rtol=1e-12)

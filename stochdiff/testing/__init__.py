@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..estimators.model import Result
-from .enumerate import DEFAULT_LIMIT, enumerate_outputs
+from .enumerate import DEFAULT_LIMIT, configurations
 
 
 def _weighted(x, w, f=lambda v: v):
@@ -25,10 +25,29 @@ def _weighted(x, w, f=lambda v: v):
     return np.tensordot(w, f(x), axes=(0, 0))
 
 
+def _accumulate(total, part):
+    if total is None:
+        return part
+    if isinstance(part, dict):
+        return {k: _accumulate(total[k], v) for k, v in part.items()}
+    return total + part
+
+
+def _moments(est, params, data, limit, second: bool):
+    """Probability-weighted sums of the outputs (and of their squares) over every configuration."""
+    m1 = m2 = None
+    for out, w in configurations(est, params, data, limit):
+        flat = {"value": out.value, **{f"grad.{k}": v for k, v in out.grad.items()}}
+        m1 = _accumulate(m1, {k: _weighted(v, w) for k, v in flat.items()})
+        if second:
+            m2 = _accumulate(m2, {k: _weighted(v, w, np.square) for k, v in flat.items()})
+    return m1, m2
+
+
 def exact_mean(est, params, data=None, limit: int = DEFAULT_LIMIT) -> Result:
     """The exact expectation of ``est(params, data)`` over all of its draws."""
-    out, w = enumerate_outputs(est, params, data, limit)
-    return Result(float(_weighted(out.value, w)), {k: _weighted(v, w) for k, v in out.grad.items()})
+    m1, _ = _moments(est, params, data, limit, second=False)
+    return Result(float(m1["value"]), {k[5:]: v for k, v in m1.items() if k.startswith("grad.")})
 
 
 @dataclass
@@ -52,20 +71,18 @@ class BiasReport:
 
 def bias(est, params, data=None, limit: int = DEFAULT_LIMIT) -> BiasReport:
     """Exact bias, variance and MSE of ``est`` relative to ``est.model.exact(params, data)``."""
-    out, w = enumerate_outputs(est, params, data, limit)
+    m1, m2 = _moments(est, params, data, limit, second=True)
     target = est.model.exact(params, data)
 
-    def moments(x, t):
-        if isinstance(x, dict):
-            return {k: moments(x[k], t[k]) for k in x}
-        m = _weighted(x, w)
-        m2 = _weighted(x, w, np.square)
-        var = np.maximum(m2 - m * m, 0.0)
+    def moments(m, sq, t):
+        if isinstance(m, dict):
+            return {k: moments(m[k], sq[k], t[k]) for k in m}
+        var = np.maximum(sq - m * m, 0.0)
         b = m - np.asarray(t)
         return Moments(m, np.asarray(t), b, var, var + b * b)
 
-    return BiasReport(moments(out.value, target.value),
-                      {k: moments(v, target.grad[k]) for k, v in out.grad.items()})
+    return BiasReport(moments(m1["value"], m2["value"], target.value),
+                      {k[5:]: moments(m1[k], m2[k], target.grad[k[5:]]) for k in m1 if k.startswith("grad.")})
 
 
 from .asserts import assert_biased, assert_unbiased  # noqa: E402  (they use exact_mean)

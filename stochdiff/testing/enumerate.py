@@ -18,6 +18,7 @@ from ..runtime.distributions import DISTS
 from ..runtime.samplers import MonteCarlo, support_size
 
 DEFAULT_LIMIT = 200_000
+CHUNK = 20_000  # configurations evaluated at once: bounds memory, not the total
 
 
 class _Probe(MonteCarlo):
@@ -43,13 +44,17 @@ class _Probe(MonteCarlo):
 
 
 class _Enumerate(MonteCarlo):
-    """Replicate r is the r-th joint configuration of all draws (mixed radix); tracks weights."""
+    """Replicate r is the r-th joint configuration of all draws (mixed radix); tracks weights.
 
-    def __init__(self, graph, samples, plan, total):
-        super().__init__(graph, 0, total, samples)
-        self.plan = plan  # (sid, pos) -> (stride, sites, n)
-        self.r = np.arange(total, dtype=np.int64)
-        self.logw = np.zeros(total)
+    Configurations ``start .. stop-1`` are laid along the replicate axis, so a long
+    enumeration runs in chunks of bounded memory.
+    """
+
+    def __init__(self, graph, samples, plan, start, stop):
+        super().__init__(graph, 0, stop - start, samples)
+        self.plan = plan  # (scope key, pos) -> (stride, sites, n)
+        self.r = np.arange(start, stop, dtype=np.int64)
+        self.logw = np.zeros(stop - start)
         self.drawn: dict = {}
 
     def draw(self, sid, pos, dist, static, args):
@@ -81,20 +86,23 @@ def _take(values, idx, d):
     return np.take_along_axis(v, ix, axis=d - 1)
 
 
-def enumerate_outputs(est, params, data, limit: int = DEFAULT_LIMIT):
-    """Every joint configuration of ``est``'s draws: (outputs with a leading axis, probabilities)."""
+def configurations(est, params, data, limit: int = DEFAULT_LIMIT, chunk: int | None = None):
+    """Every joint configuration of ``est``'s draws, in chunks: yields (outputs with a leading
+    axis, their probabilities)."""
     code = est._code
     probe = _Probe(est.graph, est.samples)
     code.run(params, data, probe, 1)
-    plan, stride = {}, 1
+    plan, total = {}, 1
     for key, sites, n, var in probe.draws:
-        plan[key] = (stride, sites, n)
-        stride *= n ** sites
-        if stride > limit:
+        plan[key] = (total, sites, n)
+        total *= n ** sites
+        if total > limit:
             raise SupportTooLarge(
                 f"the estimator's draws have more than {limit:,} joint configurations (the draws of "
                 f"{var.name} alone take {n}^{sites}); pass a larger limit= to raise it", var.loc)
-    sampler = _Enumerate(est.graph, est.samples, plan, stride)
-    result = code.run(params, data, sampler, stride)
-    w = np.exp(sampler.logw)
-    return result, w
+    chunk = chunk or CHUNK
+    for start in range(0, total, chunk):
+        stop = min(total, start + chunk)
+        sampler = _Enumerate(est.graph, est.samples, plan, start, stop)
+        result = code.run(params, data, sampler, stop - start)
+        yield result, np.exp(sampler.logw)
