@@ -112,3 +112,49 @@ def test_large_dataset_exact_gradient_without_enumeration():
     J = np.eye(4) - 0.1 * 2 * X.T @ X / n
     np.testing.assert_allclose(r.grad["theta"], J.T @ gv, rtol=1e-10)
     assert r.value == pytest.approx(np.mean((Xv @ th1 - Yv) ** 2), rel=1e-12)
+
+
+# ---------------------------------------------------------------- property: shortcut == enumeration
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PER_EXAMPLE_LEAVES = ["(z.x @ theta)", "z.y", "sum(theta) * z.y", "1.5"]
+
+
+@st.composite
+def per_example(draw, depth=0):
+    """An expression whose value has one row per example of z (or is a constant)."""
+    if depth >= 2 or draw(st.booleans()):
+        return draw(st.sampled_from(PER_EXAMPLE_LEAVES))
+    op = draw(st.sampled_from(["+", "-", "*", "tanh", "sq", "sin"]))
+    a = draw(per_example(depth + 1))
+    if op in ("tanh", "sin"):
+        return f"{op}({a})"
+    if op == "sq":
+        return f"({a}) ^ 2"
+    return f"({a} {op} {draw(per_example(depth + 1))})"
+
+
+@st.composite
+def bodies(draw):
+    """E[z] bodies: averages over the minibatch combined affinely, or (sometimes) not."""
+    avg = f"mean({draw(per_example())})"
+    shape = draw(st.sampled_from(["{a}", "2 * {a} - 1", "{a} + sum(theta ^ 2)", "{a} * {b}", "{a} ^ 2",
+                                  "sum({p})", "exp({a})", "{a} / 3"]))
+    return shape.format(a=avg, b=f"mean({draw(per_example())})", p=draw(per_example()))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(bodies(), st.sampled_from([1, 2, 3]))
+def test_property_shortcut_agrees_with_enumeration(body, b):
+    text = (f"param theta\ndata D\nrandom z ~ minibatch(D, {b})\n"
+            f"theta1 = theta - 0.1 * E[z](grad({body}, theta))\n"
+            f"minimize E[z]({body}) + 0.5 * sum(theta1 ^ 2) wrt theta\n")
+    m = sd.compile(text)
+    d, p = data(5, n=4, d=1)
+    p = {"theta": np.array([0.3])}
+    fast, slow = m.exact(p, {"D": d["D"]}), enumerated(m, p, {"D": d["D"]})
+    assert fast.value == pytest.approx(slow.value, rel=1e-9, abs=1e-12), text
+    np.testing.assert_allclose(fast.grad["theta"], slow.grad["theta"], rtol=1e-9, atol=1e-12, err_msg=text)

@@ -46,8 +46,8 @@ class Sampler:
     def batch_shape(self, sid: int, pos: int) -> tuple:
         """Batch shape of a draw of variable ``pos`` of scope ``sid`` (its own axis last)."""
         p = self.scopes[sid].parent
-        outer = tuple(self.size[ax] for ax in self.chain[p])
-        own = tuple(self.size[(sid, j)] for j in range(pos))
+        outer = tuple(self.size.get(ax, 1) for ax in self.chain[p])  # undrawn axes are singletons
+        own = tuple(self.size.get((sid, j), 1) for j in range(pos))
         return (self.replicates,) + outer + own
 
 
@@ -122,9 +122,13 @@ class Exact(Sampler):
         d = ax[-1] + 1
         w = None
         for j in range(len(ax)):
-            p = self.probs[(sid, j)]
+            p = self.probs.get((sid, j))
+            if p is None:  # the body never drew this variable: its axis is a singleton
+                continue
             p = p.reshape(p.shape + (1,) * (d - p.ndim))
             w = p if w is None else w * p
+        if w is None:
+            return reduce_mean(x, ax, d)
         return reduce_weighted(x, w, ax, d)
 
 
