@@ -178,8 +178,8 @@ class _Code:
     def run(self, params, data, sampler, replicates) -> Result:
         prog = self.model.program
         loc = self.graph.meta_get("objective_loc")
-        P = prepare("params", params, prog.params, loc)
-        D = prepare("data", data, prog.data, loc)
+        P = prepare("params", params, prog.declared("params"), loc)
+        D = prepare("data", data, prog.declared("data"), loc)
         try:
             with np.errstate(all="ignore"):
                 outs = self.fn(P, D, sampler, self.emitted.consts, self.functions)

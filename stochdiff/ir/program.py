@@ -59,6 +59,21 @@ class Program:
     def data(self) -> tuple:
         return self.ir.meta_get("data")
 
+    def declared(self, kind: str) -> dict:
+        """Names declared by ``param`` (kind "params") or ``data`` (kind "data"), with their locations."""
+        decl = A.ParamDecl if kind == "params" else A.DataDecl
+        out: dict = {}
+
+        def walk(stmts):
+            for s in stmts:
+                if isinstance(s, decl):
+                    out.update((i.name, i.loc) for i in s.names)
+                elif isinstance(s, A.For):
+                    walk(s.body)
+
+        walk(self.module.stmts)
+        return out
+
     @property
     def externs(self) -> dict:
         return dict(self.ir.meta_get("externs"))

@@ -15,22 +15,26 @@ from .distributions import stack_collection
 from .kernels import KernelError
 
 
-def prepare(kind: str, given, declared: tuple, loc) -> dict:
-    """Check names and values of ``given`` (a mapping) against ``declared``; return batched copies."""
+def prepare(kind: str, given, declared: dict, loc) -> dict:
+    """Check names and values of ``given`` (a mapping) against ``declared``; return batched copies.
+
+    ``declared`` maps each declared name to where it is declared, so a mistake about one
+    value points at its declaration; ``loc`` is used for mistakes about no single name.
+    """
     if given is None:
         given = {}
     if not hasattr(given, "keys"):
         raise DataProblem(f"{kind} must be a mapping from names to values, not {type(given).__name__}", loc)
+    what = "param" if kind == "params" else "data"
     for name in given:
         if name not in declared:
-            what = "param" if kind == "params" else "data"
             raise DataProblem(f"the program declares no {what} named '{name}'{did_you_mean(str(name), declared)}",
-                              loc)
+                              next(iter(declared.values()), loc))
     out = {}
-    for name in declared:
+    for name, where in declared.items():
         if name not in given:
-            raise DataProblem(f"missing {'param' if kind == 'params' else 'data'} '{name}'", loc)
-        out[name] = _convert(given[name], name, loc, allow_list=(kind == "data"))
+            raise DataProblem(f"missing {what} '{name}'", where)
+        out[name] = _convert(given[name], name, where, allow_list=(kind == "data"))
     return out
 
 
