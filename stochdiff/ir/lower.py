@@ -22,7 +22,7 @@ from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
 from . import names as N
 from .graph import Builder, Graph, Var
-from .printer import fmt_value
+from .statics import static, static_int, static_shape, try_static
 
 MAX_UNROLL = 100_000
 
@@ -55,6 +55,7 @@ class Binding:
     value: object = None  # node id, Thunk, RandomInfo, DefDecl, ExternDecl or int
     env: object = None  # defining environment of a def
     loc: object = None
+    static: object = None  # a const's value
 
 
 class Ctx:
@@ -123,9 +124,9 @@ class Lowerer:
                             data.append(n.name)
                     case A.ConstDecl(name=n, expr=e):
                         N.check_expr(e, visible())
-                        value = self.static(e, env, f"const {n.name}")
+                        value = static(e, env, f"const {n.name}")
                         consts[n.name] = value
-                        declare(n, Binding(N.CONST, self.b.add("const", (), (n.name, value), n.loc)))
+                        declare(n, Binding(N.CONST, self.b.add("const", (), (n.name, value), n.loc), static=value))
                     case A.ExternDecl(name=n, params=ps):
                         self.check_unique(ps, f"extern {n.name}")
                         declare(n, Binding(N.EXTERN, s))
@@ -151,8 +152,8 @@ class Lowerer:
                             self.force(t, Ctx())
                         declare(n, Binding(N.VALUE, t), reassignable=True)
                     case A.For(var=v, lo=lo, hi=hi, body=body):
-                        a = self.static_int(lo, env, "the loop's lower bound")
-                        z = self.static_int(hi, env, "the loop's upper bound")
+                        a = static_int(lo, env, "the loop's lower bound")
+                        z = static_int(hi, env, "the loop's upper bound")
                         if z - a + 1 > MAX_UNROLL:
                             raise StructureProblem(f"the loop unrolls {z - a + 1} times, more than the limit of "
                                                    f"{MAX_UNROLL}", s.loc)
@@ -227,19 +228,19 @@ class Lowerer:
             want = f"{lo}" if lo == hi else (f"{lo} or {hi}" if hi is not None else f"at least {lo}")
             noun = "argument" if want == "1" or want == "at least 1" else "arguments"
             raise StructureProblem(f"{dist} takes {want} {noun} but is given {n}", s.dist.loc)
-        static: tuple = ()
+        fixed: tuple = ()
         dyn: list = []
         if dist == "minibatch":
-            b = self.static_int(plain[1], env, "the minibatch size")
+            b = static_int(plain[1], env, "the minibatch size")
             if b <= 0:
                 raise StructureProblem(f"the minibatch size must be positive, not {b}", plain[1].loc)
-            static, dyn = (b,), [plain[0]]
+            fixed, dyn = (b,), [plain[0]]
         elif dist == "dropout":
-            shape = self.static_shape(plain[0], env)
-            p = self.static(plain[1], env, "the dropout probability")
+            shape = static_shape(plain[0], env)
+            p = static(plain[1], env, "the dropout probability")
             if not isinstance(p, (int, float)) or not 0 <= p < 1:
                 raise StructureProblem(f"the dropout probability must be in [0, 1), not {p}", plain[1].loc)
-            static = (shape, float(p))
+            fixed = (shape, float(p))
         elif dist == "choice":
             if n != 1:
                 raise StructureProblem(f"choice takes one collection (or labelled probabilities), but is given {n} "
@@ -247,15 +248,15 @@ class Lowerer:
             dyn = [plain[0]]
         elif dist == "bernoulli":
             dyn = [plain[0]]
-            p = self.try_static(plain[0], env)
+            p = try_static(plain[0], env)
             if isinstance(p, (int, float)) and not 0 <= p <= 1:
                 raise StructureProblem(f"the bernoulli probability must be in [0, 1], not {p}", plain[0].loc)
         else:  # uniform, normal
             dyn = plain[:2]
-            shape = self.static_shape(plain[2], env) if n == 3 else ()
-            static = (shape,)
-            second = self.try_static(plain[1], env)
-            first = self.try_static(plain[0], env)
+            shape = static_shape(plain[2], env) if n == 3 else ()
+            fixed = (shape,)
+            second = try_static(plain[1], env)
+            first = try_static(plain[0], env)
             if dist == "normal" and isinstance(second, (int, float)) and second <= 0:
                 raise StructureProblem(f"the normal's standard deviation must be positive, not {second}",
                                        plain[1].loc)
@@ -269,14 +270,14 @@ class Lowerer:
             if not t.free and self.depends_on_param(self.force(t, Ctx())):
                 raise StructureProblem(f"the arguments of {s.name.name} ~ {dist}(...) depend on a param, which is "
                                        f"not supported yet", e.loc)
-        return self.new_random(s, dist, static, thunks, free)
+        return self.new_random(s, dist, fixed, thunks, free)
 
     def labelled_choice(self, s, labelled, env) -> RandomInfo:
         labels, probs = [], []
         for a in labelled:
             if a.label.name in labels:
                 raise StructureProblem(f"choice has label '{a.label.name}' twice", a.label.loc)
-            p = self.static(a.expr, env, f"the probability of '{a.label.name}'")
+            p = static(a.expr, env, f"the probability of '{a.label.name}'")
             if not isinstance(p, (int, float)) or p < 0:
                 raise StructureProblem(f"the probability of '{a.label.name}' must be a non-negative number, not {p}",
                                        a.expr.loc)
@@ -286,79 +287,13 @@ class Lowerer:
             raise StructureProblem(f"choice probabilities must sum to 1, but they sum to {sum(probs):g}", s.dist.loc)
         return self.new_random(s, "choice_labelled", (tuple(labels), tuple(probs)), (), frozenset())
 
-    def new_random(self, s, dist, static, thunks, free) -> RandomInfo:
-        info = RandomInfo(s.name.name, len(self.instances) + 1, dist, static, thunks,
+    def new_random(self, s, dist, fixed, thunks, free) -> RandomInfo:
+        info = RandomInfo(s.name.name, len(self.instances) + 1, dist, fixed, thunks,
                           free, s.name.loc, s)
         self.instances.append(info)
         info.where = ", ".join(self.loops)
         self.randoms.append(Var(info.name, info.instance, dist, s.loc, info.where))
         return info
-
-    # -------------------------------------------------------------------- statics
-    def try_static(self, e, env):
-        try:
-            return self.static(e, env, "")
-        except StructureProblem:
-            return None
-
-    def static(self, e, env, what):
-        """Evaluate a constant expression (numbers, pi, consts, loop variables, arithmetic)."""
-        match e:
-            case A.Num(value=v):
-                return v
-            case A.Pi():
-                return math.pi
-            case A.Var(name=n):
-                bnd = env.get(n)
-                if bnd is not None and bnd.kind == N.LOOP:
-                    return bnd.value
-                if bnd is not None and bnd.kind == N.CONST:
-                    return self.b.nodes[bnd.value].attrs[1]
-                if bnd is not None:
-                    raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program "
-                                           f"runs, but '{n}' is {N.KIND_WORD[bnd.kind]}", e.loc)
-            case A.Neg(operand=o):
-                v = self.static(o, env, what)
-                if isinstance(v, (int, float)):
-                    return -v
-            case A.ArrayLit(items=items):
-                return tuple(self.static(i, env, what) for i in items)
-            case A.BinOp(op=op, left=l, right=r):
-                a, b = self.static(l, env, what), self.static(r, env, what)
-                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and STATIC_OPS.get(op):
-                    try:
-                        v = STATIC_OPS[op](a, b)
-                    except ZeroDivisionError:
-                        raise StructureProblem(f"{what} divides by zero", e.loc) from None
-                    except (OverflowError, ValueError):
-                        raise StructureProblem(f"{what} is not a finite real number", e.loc) from None
-                    if isinstance(v, complex) or (isinstance(v, float) and not math.isfinite(v)):
-                        raise StructureProblem(f"{what} is not a finite real number", e.loc)
-                    return v
-        raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program runs",
-                               getattr(e, "loc", None))
-
-    def static_int(self, e, env, what) -> int:
-        v = self.static(e, env, what)
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        if not isinstance(v, int):
-            raise StructureProblem(f"{what} must be a whole number, not {v}", e.loc)
-        return v
-
-    def static_shape(self, e, env) -> tuple:
-        v = self.static(e, env, "a shape")
-        dims = v if isinstance(v, tuple) else (v,)
-        out = []
-        for d in dims:
-            if isinstance(d, float) and d.is_integer():
-                d = int(d)
-            if not isinstance(d, int) or d <= 0:
-                at = e.items[len(out)] if isinstance(e, A.ArrayLit) and isinstance(v, tuple) else e
-                raise StructureProblem(f"a shape must be a positive whole number or a list of them, not "
-                                       f"{fmt_value(v)}", at.loc)
-            out.append(d)
-        return tuple(out)
 
     # ---------------------------------------------------------------- expressions
     def thunk(self, e, env) -> Thunk:
@@ -432,7 +367,7 @@ class Lowerer:
             case A.Pi(loc=loc):
                 return b.add("lit", (), (math.pi,), loc)
             case A.ArrayLit(loc=loc):
-                return b.add("lit", (), (self.static(e, env, "an array literal's items"),), loc)
+                return b.add("lit", (), (static(e, env, "an array literal's items"),), loc)
             case A.Var(name=n, loc=loc):
                 return self.lower_name(n, loc, env, ctx)
             case A.BinOp(op=op, left=l, right=r, loc=loc):
@@ -579,8 +514,5 @@ class Lowerer:
             pd.append(node.op == "param" or any(pd[a] for a in node.args))
         return pd[n]
 
-
-STATIC_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-              "/": lambda a, b: a / b, "^": lambda a, b: a ** b, "@": None}
 
 BINOPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "@": "matmul"}
