@@ -23,7 +23,12 @@ def load(path):
     from pathlib import Path
 
     p = Path(path)
-    return parse(p.read_text(encoding="utf-8"), str(path))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise StochdiffError(f"cannot read the program: {reason}", Location(str(path))) from None
+    return parse(text, str(path))
 
 
 def format(text: str, filename: str | None = None) -> str:  # noqa: A001 - the public name is the contract

@@ -222,3 +222,12 @@ def test_summary(tasks):
 def test_repr_and_filename(tasks):
     assert tasks.filename.endswith("tasks.sd")
     assert repr(tasks) == "<Program tasks.sd: 27 nodes>"
+
+
+def test_load_of_a_missing_file_is_a_stochdiff_error(tmp_path):
+    with pytest.raises(sd.StochdiffError, match="cannot read the program"):
+        sd.load(tmp_path / "nope.sd")
+    bad = tmp_path / "latin1.sd"
+    bad.write_bytes(b"param \xe9\n")
+    with pytest.raises(sd.StochdiffError, match="cannot read the program"):
+        sd.load(bad)
