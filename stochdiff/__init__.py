@@ -15,6 +15,9 @@ def parse(text: str, filename: str | None = None):
     from .ir.program import Program
     from .syntax.parser import parse_module
 
+    if not isinstance(text, str):
+        raise StochdiffError(f"a program is source text (a str), not {type(text).__name__}",
+                             Location(filename or "<string>"))
     return Program.from_module(parse_module(text, filename or "<string>"))
 
 

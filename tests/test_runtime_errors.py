@@ -257,3 +257,19 @@ def test_non_integer_seed(maml):
 def test_negative_seed(maml):
     params, data = inputs()
     expect_error(lambda: maml.estimator()(params, data, seed=-1), "seed", located=False)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: sd.compile(123), "str"),
+    (lambda: sd.parse(None), "str"),
+    (lambda: sd.compile("param t\nextern f(x)\nminimize f(t) wrt t\n", externs=[1]), "dict"),
+])
+def test_api_misuse_is_a_stochdiff_error(call, words):
+    with pytest.raises(sd.StochdiffError, match=words):
+        call()
+
+
+def test_exact_limit_must_be_positive(maml):
+    params, data = inputs()
+    with pytest.raises(sd.StochdiffError, match="limit"):
+        maml.exact(params, data, limit=0)

@@ -72,6 +72,8 @@ class Model:
 
     def exact(self, params, data=None, limit: int = DEFAULT_LIMIT) -> Result:
         """The exact objective and gradient, by enumerating every finite support."""
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+            raise StochdiffError(f"limit must be a positive whole number, not {limit!r}")
         if self._exact_code is None:
             self._exact_code = _Code(self.grad_ir, self, "exact evaluation")
         return self._exact_code.run(params, data, Exact(self.grad_ir, limit, self._whole_data), None)
@@ -231,7 +233,7 @@ class _Code:
         if isinstance(e, _NonFinite):
             return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
-            return EvaluationProblem(f"{what}: {msg}", n.loc)
+            return EvaluationProblem(msg if msg.startswith(what) else f"{what}: {msg}", n.loc)
         if n.op == "call":
             return EvaluationProblem(f"{what} raised {type(e).__name__}: {msg}", n.loc)
         args = [frame.f_locals.get(f"v{a}") for a in n.args] if frame is not None else []
@@ -292,6 +294,9 @@ def _describe(n) -> str:
 def _check_externs(program, externs: dict) -> dict:
     declared = program.externs
     loc = program.ir.meta_get("objective_loc")
+    if not hasattr(externs, "items"):
+        raise DataProblem(f"externs must be a dict from extern names to Python functions, not "
+                          f"{type(externs).__name__}", loc)
     for name in externs:
         if name not in declared:
             raise DataProblem(f"extern '{name}' is not declared in the program{did_you_mean(name, declared)}", loc)
