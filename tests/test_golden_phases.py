@@ -22,7 +22,7 @@ def phases(name):
     for mode in ("naive", "independent"):
         est = m.estimator(mode)
         out[f"{mode}.ir"] = est.ir_text()
-        out[f"{mode}.py"] = est.source
+        out[f"{mode}.source"] = est.source  # not .py: it is a listing, not a module of the project
     return out
 
 
