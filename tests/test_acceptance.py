@@ -26,15 +26,7 @@ REL = 1e-12
 SIGMAS = 5.0
 REPLICATES = 20_000
 
-T1 = """\
-param theta
-data D
-const eta = 0.1
-def l(w, b) = 0.5 * sum((b.x @ w - b.y) ^ 2)
-random z ~ minibatch(D, 1)
-theta1 = theta - eta * E[z](grad(l(theta, z), theta))
-minimize 0.5 * sum((theta1 - 1) ^ 2) wrt theta
-"""
+from conftest import T1  # noqa: E402  (shared by the test modules)
 
 T3 = """\
 param theta

@@ -13,15 +13,7 @@ import pytest
 import stochdiff as sd
 from stochdiff import StochdiffError
 
-T1 = """\
-param theta
-data D
-const eta = 0.1
-def l(w, b) = 0.5 * sum((b.x @ w - b.y) ^ 2)
-random z ~ minibatch(D, 1)
-theta1 = theta - eta * E[z](grad(l(theta, z), theta))
-minimize 0.5 * sum((theta1 - 1) ^ 2) wrt theta
-"""
+from conftest import T1  # noqa: E402  (shared by the test modules)
 T1_PARAMS = {"theta": np.array([0.0])}
 T1_DATA = {"D": {"x": np.array([[1.0], [2.0], [3.0]]), "y": np.array([1.0, 0.0, 2.0])}}
 

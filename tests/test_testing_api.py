@@ -14,15 +14,7 @@ from stochdiff.estimators.model import Result
 from stochdiff.testing import assert_biased, assert_unbiased, bias, exact_mean
 
 # T1: one SGD step inside E[z]; l_i = ½(x_i θ − y_i)², outer ½(θ' − 1)²
-T1 = """\
-param theta
-data D
-const eta = 0.1
-def l(w, b) = 0.5 * sum((b.x @ w - b.y) ^ 2)
-random z ~ minibatch(D, 1)
-theta1 = theta - eta * E[z](grad(l(theta, z), theta))
-minimize 0.5 * sum((theta1 - 1) ^ 2) wrt theta
-"""
+from conftest import T1  # noqa: E402  (shared by the test modules)
 X, Y = (1, 2, 3), (1, 0, 2)
 DATA = {"D": {"x": np.array([[1.0], [2.0], [3.0]]), "y": np.array([1.0, 0.0, 2.0])}}
 PARAMS = {"theta": np.array([0.0])}
