@@ -175,88 +175,32 @@ def neg(x, d):
     return -x
 
 
-def exp(x, d):
-    """exp(x)."""
-    if type(x) is dict:
-        return {k: exp(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.exp(x)
+def _elementwise(name, f, doc):
+    """A unary kernel: ``f`` on arrays, field by field on records; inf/nan produced silently."""
+
+    def kernel(x, d):
+        if type(x) is dict:
+            return {k: kernel(v, d) for k, v in x.items()}
+        with np.errstate(all="ignore"):
+            return f(x)
+
+    kernel.__name__ = kernel.__qualname__ = name
+    kernel.__doc__ = doc
+    return kernel
 
 
-def log(x, d):
-    """log(x) (nan/-inf outside the domain, silently)."""
-    if type(x) is dict:
-        return {k: log(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.log(x)
-
-
-def sqrt(x, d):
-    """sqrt(x)."""
-    if type(x) is dict:
-        return {k: sqrt(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.sqrt(x)
-
-
-def sin(x, d):
-    """sin(x)."""
-    if type(x) is dict:
-        return {k: sin(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.sin(x)
-
-
-def cos(x, d):
-    """cos(x)."""
-    if type(x) is dict:
-        return {k: cos(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.cos(x)
-
-
-def tanh(x, d):
-    """tanh(x)."""
-    if type(x) is dict:
-        return {k: tanh(v, d) for k, v in x.items()}
-    return np.tanh(x)
-
-
-def sigmoid(x, d):
-    """1 / (1 + exp(-x)), computed as exp(-log(1 + exp(-x))) so neither tail overflows
-    and tiny values keep their relative precision."""
-    if type(x) is dict:
-        return {k: sigmoid(v, d) for k, v in x.items()}
-    with np.errstate(all="ignore"):
-        return np.exp(-np.logaddexp(0.0, -x))
-
-
-def relu(x, d):
-    """max(x, 0)."""
-    if type(x) is dict:
-        return {k: relu(v, d) for k, v in x.items()}
-    return np.maximum(x, 0.0)
-
-
-def abs(x, d):
-    """|x|."""
-    if type(x) is dict:
-        return {k: abs(v, d) for k, v in x.items()}
-    return np.abs(x)
-
-
-def sign(x, d):
-    """sign(x) in {-1, 0, 1}."""
-    if type(x) is dict:
-        return {k: sign(v, d) for k, v in x.items()}
-    return np.sign(x)
-
-
-def step(x, d):
-    """1.0 where x > 0 else 0.0 (the derivative of relu)."""
-    if type(x) is dict:
-        return {k: step(v, d) for k, v in x.items()}
-    return (x > 0).astype(F64)
+exp = _elementwise("exp", np.exp, "exp(x).")
+log = _elementwise("log", np.log, "log(x) (nan/-inf outside the domain, silently).")
+sqrt = _elementwise("sqrt", np.sqrt, "sqrt(x).")
+sin = _elementwise("sin", np.sin, "sin(x).")
+cos = _elementwise("cos", np.cos, "cos(x).")
+tanh = _elementwise("tanh", np.tanh, "tanh(x).")
+# exp(-log(1 + exp(-x))): neither tail overflows and tiny values keep their relative precision
+sigmoid = _elementwise("sigmoid", lambda x: np.exp(-np.logaddexp(0.0, -x)), "1 / (1 + exp(-x)).")
+relu = _elementwise("relu", lambda x: np.maximum(x, 0.0), "max(x, 0).")
+abs = _elementwise("abs", np.abs, "|x|.")  # noqa: A001 - the primitive's name
+sign = _elementwise("sign", np.sign, "sign(x) in {-1, 0, 1}.")
+step = _elementwise("step", lambda x: (x > 0).astype(F64), "1.0 where x > 0 else 0.0 (the derivative of relu).")
 
 
 # ---------------------------------------------------------------------------------------
