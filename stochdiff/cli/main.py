@@ -13,6 +13,7 @@ Anything else is a bug in stochdiff and is allowed to show its traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -66,6 +67,17 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _module(name):
+    """A subcommand module, imported on use: they pull in the compiler (and matplotlib for pictures)."""
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def _lazy(name) -> dict:
+    """``run`` and ``add_arguments`` of command ``name`` in :mod:`stochdiff.cli.commands`."""
+    return {"run": lambda args: getattr(_module("commands"), f"run_{name}")(args),
+            "add_arguments": lambda parser: getattr(_module("commands"), f"add_{name}_arguments")(parser)}
+
+
 COMMANDS: dict[str, Command] = {
     "check": Command(
         run=run_check,
@@ -74,51 +86,35 @@ COMMANDS: dict[str, Command] = {
         example="stochdiff check examples/maml_linear.sd",
     ),
     "demo": Command(
-        run=lambda args: _demo().run(args),
-        add_arguments=lambda parser: _demo().add_arguments(parser),
+        run=lambda args: _module("demo").run(args),
+        add_arguments=lambda parser: _module("demo").add_arguments(parser),
         help="show GD-by-GD versus GD-by-SGD on a small problem, exactly (tables and a plot)",
         example="stochdiff demo --out stochdiff-demo.png",
     ),
     "inspect": Command(
-        run=lambda args: _commands().run_inspect(args),
-        add_arguments=lambda parser: _commands().add_inspect_arguments(parser),
+        **_lazy("inspect"),
         help="show the expectation graph, the stream of every appearance and the certificate",
         example="stochdiff inspect examples/tasks.sd --png tasks.png",
     ),
     "exact": Command(
-        run=lambda args: _commands().run_exact(args),
-        add_arguments=lambda parser: _commands().add_exact_arguments(parser),
+        **_lazy("exact"),
         help="compute the exact objective and gradient by enumerating every finite support",
         example="stochdiff exact examples/maml_linear.sd --data examples/data/maml_linear_data.json "
                 "--params examples/data/maml_linear_params.json",
     ),
     "estimate": Command(
-        run=lambda args: _commands().run_estimate(args),
-        add_arguments=lambda parser: _commands().add_estimate_arguments(parser),
+        **_lazy("estimate"),
         help="run an estimator many times: mean and standard error of the value and gradient",
         example="stochdiff estimate examples/tasks.sd --data examples/data/tasks_data.npz "
                 "--params examples/data/tasks_params.json --replicates 2000",
     ),
     "bias": Command(
-        run=lambda args: _commands().run_bias(args),
-        add_arguments=lambda parser: _commands().add_bias_arguments(parser),
+        **_lazy("bias"),
         help="exact bias, variance and MSE of the naive and the independent estimators",
         example="stochdiff bias examples/maml_linear.sd --data examples/data/maml_linear_data.json "
                 "--params examples/data/maml_linear_params.json",
     ),
 }
-
-
-def _commands():
-    from . import commands  # imported on use, like demo
-
-    return commands
-
-
-def _demo():
-    from . import demo  # imported on use: it pulls in the compiler and, for the plot, matplotlib
-
-    return demo
 
 
 # ---------------------------------------------------------------------------------------------
