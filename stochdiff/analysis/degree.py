@@ -14,6 +14,7 @@ output.
 
 from __future__ import annotations
 
+from ..ir.graph import extern_of
 from .rules import DEGREE, LINEAR, NONPOLY, SHAPE
 
 INF = 1 << 30
@@ -290,10 +291,8 @@ class Degrees:
         if op in ("mul", "matmul", "matmul_ga", "matmul_gb"):
             return f"{what} enters both factors of the product at line {line} with the same draws"
         if op == "call":
-            fn = n.attrs[0]
-            while fn[0] == "vjps":
-                fn = fn[1]
-            return f"the extern function {fn[1]} at line {line} is applied to an estimate of {what}, " \
+            name = extern_of(n.attrs[0])[0]
+            return f"the extern function {name} at line {line} is applied to an estimate of {what}, " \
                    f"which is not polynomial"
         return f"{OPWORD.get(op, op)} at line {line} is applied to an estimate of {what}, which is not polynomial"
 

@@ -97,7 +97,7 @@ def vjp(b: Builder, out: int, wrts: list, target: int, loc, what: str) -> list:
         if n.op == "expect":
             cs = (g,)
         else:
-            cs = VJP[n.op](Emitter(b, n.loc), g, i, *n.args)
+            cs = VJP[n.op](Emitter(b, n.loc, active), g, i, *n.args)
         for a, c in zip(n.args, cs):
             if c is not None and a in active:
                 contrib[a].append(c)

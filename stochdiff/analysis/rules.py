@@ -18,9 +18,10 @@ from __future__ import annotations
 class Emitter:
     """Adds nodes to a builder at one source location: ``e.mul(a, b)``, ``e.lit(2.0)``."""
 
-    def __init__(self, builder, loc):
+    def __init__(self, builder, loc, active=None):
         self.b = builder
         self.loc = loc
+        self.active = active  # the nodes whose adjoints are wanted (None: all)
 
     def lit(self, v):
         return self.b.add("lit", (), (v,), self.loc)
@@ -98,10 +99,15 @@ VJP = {
 
 
 def _call_vjp(e, g, n, args):
-    # one backward pass gives every argument's adjoint (as a record "0", "1", ...):
-    # an extern is opaque, so computing them separately would trace it once per argument
-    allv = e.node("call", *args, g, attrs=(("vjps", e.b.nodes[n].attrs[0], len(args)),))
-    return tuple(e.node("adj_field", allv, attrs=(str(i),)) for i in range(len(args)))
+    # One backward pass gives the adjoints of all wanted arguments (a record "0", "1", ...):
+    # an extern is opaque, so computing them separately would trace it once per argument.
+    # Only wanted arguments are differentiated: autograd's cost grows with each one, most of
+    # all at second order.
+    wrt = tuple(k for k, a in enumerate(args) if e.active is None or a in e.active)
+    if not wrt:
+        return (None,) * len(args)
+    allv = e.node("call", *args, g, attrs=(("vjps", e.b.nodes[n].attrs[0], len(args), wrt),))
+    return tuple(e.node("adj_field", allv, attrs=(str(k),)) if k in wrt else None for k in range(len(args)))
 # matmul_ga(h, a, b) = h @ b^T shaped like a; its derivative in h is (.) @ b, in b is matmul_gb.
 # matmul_gb(h, a, b) = a^T @ h shaped like b; its derivative in h is a @ (.), in a is matmul_ga.
 # Their shape-reference argument (a, resp. b) is not differentiated.

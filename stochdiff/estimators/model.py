@@ -17,6 +17,7 @@ from ..analysis.differentiate import gradient_program
 from ..analysis.linearity import linear_minibatch_scopes
 from ..analysis.streams import allocate
 from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
+from ..ir.graph import extern_of
 from ..ir.printer import print_graph
 from ..runtime import kernels as K
 from ..runtime.externs import EXTERN_KERNELS, resolve
@@ -281,10 +282,7 @@ def _checked(f):
 
 def _describe(n) -> str:
     if n.op == "call":
-        key = n.attrs[0]
-        while key[0] == "vjps":
-            key = key[1]
-        return f"extern {key[1]}"
+        return f"extern {extern_of(n.attrs[0])[0]}"
     if n.op == "sample":
         return f"drawing {n.attrs[4]} ~ {n.attrs[2].replace('_labelled', '')}"
     return {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'^'", "matmul": "'@'",

@@ -215,3 +215,11 @@ class Builder:
         m = dict(self.meta)
         m.update(meta)
         return Graph(tuple(self.nodes), tuple(self.scopes), tuple(outputs), tuple(m.items()))
+
+
+def extern_of(key) -> tuple:
+    """``(name, order)`` of a call key: the extern it calls and how many adjoints deep."""
+    order = 0
+    while key[0] == "vjps":
+        key, order = key[1], order + 1
+    return key[1], order

@@ -49,13 +49,25 @@ def node_text(g: Graph, i: int) -> str:
     elif op in ("field", "adj_field", "record1"):
         body = f"{op}.{at[0]} {args}"
     elif op == "call":
-        body = f"call {'/'.join(str(x) for x in at[0])}({args})"
+        body = f"call {fn_text(at[0])}({args})"
     elif op == "grad":
         body = f"grad[{at[0]}] {args}"
     else:
         shown = "".join(f"[{fmt_value(a)}]" for a in at)
         body = f"{op}{shown} {args}".rstrip()
     return f"%{i} = {body}"
+
+
+def fn_text(key) -> str:
+    """A call's function: ``net`` for an extern, ``vjp[0,2](vjp[0](net))`` for adjoints.
+
+    ``vjp[0](net)(w, x, g)`` is the record of adjoints of ``net(w, x)`` with respect to its
+    arguments 0 (here ``w``) for the cotangent ``g``.
+    """
+    if key[0] == "extern":
+        return key[1]
+    _, base, _n, wrt = key
+    return f"vjp[{','.join(map(str, wrt))}]({fn_text(base)})"
 
 
 def loc_text(n) -> str:

@@ -1,13 +1,15 @@
 """Extern functions and their derivatives, made with autograd.
 
 A ``call`` node names its function by a key: ``("extern", name)`` for the user's
-function, ``("vjps", key, n)`` for the adjoints of all ``n`` arguments of ``key`` (a record
-``{"0": ..., "1": ...}``), which is itself differentiable by autograd (second order).
+function, ``("vjps", key, n, wrt)`` for the adjoints of the arguments at positions ``wrt``
+of the ``n``-argument function ``key`` (a record ``{"0": ..., "2": ...}``), which is itself
+differentiable by autograd (second order).
 
-Tape reuse: when the emitted code evaluates an extern and later the adjoints of the same
+Tape reuse: when the emitted code evaluates a function and later the adjoints of the same
 call (same argument values), the forward call records autograd's tape per batch element
 (:func:`call_taped`) and the adjoint call runs the recorded backward pass
-(:func:`call_back`) instead of tracing the function a second time.
+(:func:`call_back`) instead of tracing the function a second time.  The forward function
+may itself be an adjoint: the naive estimator differentiates an inner gradient.
 """
 
 from __future__ import annotations
@@ -24,21 +26,23 @@ def resolve(key, externs):
     """The Python function behind a ``call`` node."""
     if key[0] == "extern":
         return externs[key[1]]
-    _, base, n = key
+    _, base, n, wrt = key
     f = resolve(base, externs)
-    back_of = autograd.make_vjp(f, tuple(range(n)))
+    one = len(wrt) == 1  # autograd returns a bare adjoint, not a tuple, for one argnum
+    back_of = autograd.make_vjp(f, wrt[0] if one else wrt)
 
     def vjps(*args):
-        *xs, g = args
-        back, ans = back_of(*xs)
-        adj = back(dense_like(g, ans))
+        back, ans = back_of(*args[:n])
+        return fields(back(dense_like(args[n], ans)))
+
+    def fields(adj):
         # autograd's dict, so that when autograd traces this function (second order) the
         # record of adjoints stays a traced value
-        return ag_dict({str(i): adj[i] for i in range(n)})
+        return ag_dict({str(wrt[0]): adj} if one else {str(i): a for i, a in zip(wrt, adj)})
 
     vjps.__name__ = f"vjps_{getattr(f, '__name__', 'f')}"
     vjps.back_of = back_of
-    vjps.n = n
+    vjps.fields = fields
     return vjps
 
 
@@ -81,8 +85,7 @@ def call_back(vjps, args, d, tapes, key):
     g = args[-1]
     out = []
     for (back, ans), ix in zip(taped[1], np.ndindex(*batch)):
-        adj = back(dense_like(_at(g, ix, d), ans))
-        out.append({str(i): adj[i] for i in range(vjps.n)})
+        out.append(dict(vjps.fields(back(dense_like(_at(g, ix, d), ans)))))
     return _stack(out, batch)
 
 
