@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ir.graph import Graph
+from ..ir.graph import Graph, extern_of
 from ..ir.printer import fmt_value
 
 
@@ -45,24 +45,29 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             copy = f", independent copy {s.copy}" if s.copy else ""
             inside = f", inside s{s.parent}" if s.parent else ""
             src.append(f"#   s{s.id}: {s.label} at line {s.loc.line}{copy}{inside}: draws {vars_}")
-    # an extern evaluated forward and later differentiated at the same arguments keeps its
-    # autograd tape, so the adjoints cost one backward pass instead of a second trace
+    # A call evaluated forward and later differentiated at the same arguments keeps its
+    # autograd tape, so the adjoint costs one backward pass instead of a second trace.  This
+    # holds at every order: a first-order adjoint whose own adjoint is needed later (the
+    # Jacobian of an inner gradient, in the naive estimator) is itself traced once and taped.
     forward = {}
     for i in sorted(needed):
         n = g.nodes[i]
-        if n.op == "call" and n.attrs[0][0] == "extern":
+        if n.op == "call":
             forward.setdefault((n.attrs[0], n.args), i)
-    taped: dict = {}  # forward node -> its adjoint key; adjoint node -> forward node
+    tape_key: dict = {}  # forward node -> the key of its adjoint function
+    tape_of: dict = {}  # adjoint node -> the forward node whose tape it runs backward
     for i in sorted(needed):
         n = g.nodes[i]
         key = n.attrs[0] if n.op == "call" else None
-        if key and key[0] == "vjps" and key[1][0] == "extern":
+        if key and key[0] == "vjps":
             f = forward.get((key[1], n.args[:key[2]]))
             if f is not None and g.nodes[f].depth == n.depth:
-                taped.setdefault(f, key)
-                taped[i] = f
+                tape_key.setdefault(f, key)
+                tape_of[i] = f
+    # a node that is taped for its own adjoint is traced anyway: its value needs no tape
+    tape_of = {i: f for i, f in tape_of.items() if i not in tape_key}
     src.append("def estimate(P, D, S, C, F):")
-    if taped:
+    if tape_key:
         src.append("    T = {}  # autograd tapes of extern calls, reused by their adjoints")
     head = len(src)
     lines: dict = {}
@@ -100,15 +105,15 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             note += f"average over stream s{sid} ({g.scopes[sid].label}, line {g.scopes[sid].loc.line})"
         elif op == "call":
             key = at[0]
-            fkey = taped[i] if i in taped and key[0] == "extern" else key
+            fkey = tape_key.get(i, key)
             if fkey not in fn_ix:
                 fn_ix[fkey] = len(fns)
                 fns.append(fkey)
             args = ", ".join(ref(a, d) for a in n.args)
-            if i in taped and key[0] == "extern":
+            if i in tape_key:
                 code = f"k_call_taped(F[{fn_ix[fkey]}], ({args},), {bd}, T, {i})"
-            elif i in taped:
-                code = f"k_call_back(F[{fn_ix[fkey]}], ({args},), {bd}, T, {taped[i]})"
+            elif i in tape_of:
+                code = f"k_call_back(F[{fn_ix[fkey]}], ({args},), {bd}, T, {tape_of[i]})"
             else:
                 code = f"k_call(F[{fn_ix[fkey]}], ({args},), {bd})"
             note += _fn_text(key)
@@ -129,8 +134,5 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
 
 
 def _fn_text(key) -> str:
-    order = 0
-    while key[0] == "vjps":
-        key = key[1]
-        order += 1
-    return f"extern {key[1]}" + (f" (derivative of order {order})" if order else "")
+    name, order = extern_of(key)
+    return f"extern {name}" + (f" (derivative of order {order})" if order else "")
