@@ -1,11 +1,14 @@
 """Extern functions: first and second derivatives come from autograd and must agree with
 the same function written in the language (whose derivatives stochdiff works out itself)."""
 
+import itertools
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
 
 import stochdiff as sd
+from stochdiff.runtime.externs import EXTERN_KERNELS, call, call_back, call_taped, resolve
 
 SRC = """
 param w
@@ -52,9 +55,6 @@ def test_extern_exact_gradient_matches_finite_differences():
 
 
 def test_taped_adjoints_equal_traced_adjoints_and_fall_back_on_other_shapes():
-    from stochdiff.runtime.externs import call_back, call_taped, resolve
-    from stochdiff.runtime.kernels import call
-
     vjps = resolve(("vjps", ("extern", "f"), 2, (0, 1)), {"f": ext})
     w = {k: np.asarray(v)[None] for k, v in PARAMS["w"].items()}
     x = np.array([[[0.1, -0.5]], [[0.9, 0.3]]])  # batch (2, 1)
@@ -74,9 +74,6 @@ def test_taped_adjoints_equal_traced_adjoints_and_fall_back_on_other_shapes():
 
 
 def test_second_order_adjoints_reuse_the_tape_of_the_first_order_call():
-    from stochdiff.runtime.externs import call_back, call_taped, resolve
-    from stochdiff.runtime.kernels import call
-
     first = ("vjps", ("extern", "f"), 2, (0,))
     vjps1, vjps2 = resolve(first, {"f": ext}), resolve(("vjps", first, 3, (0, 2)), {"f": ext})
     w = {k: np.asarray(v)[None, None] for k, v in PARAMS["w"].items()}
@@ -102,3 +99,35 @@ def test_naive_extern_adjoints_all_run_recorded_tapes():
     src = sd.compile(SRC, externs={"f": ext}).estimator("naive").source
     assert "k_call(" not in src
     assert "(derivative of order 2)" in src
+
+
+# ---------------------------------------------------------------------------------------
+# calling a python function once per batch element
+
+
+def test_call_with_records():
+    def fn(params, x, scale):
+        return {"out": params["W"] @ x * scale, "norm": float(np.sum(x**2))}
+
+    W = rand((1, 3), (2, 4))
+    x = rand((5, 1), (4,))
+    out = call(fn, ({"W": W}, x, 2.0), 2)
+    assert out["out"].shape == (5, 3, 2) and out["norm"].shape == (5, 3)
+    assert out["norm"].dtype == np.float64
+    for i, j in itertools.product(range(5), range(3)):
+        np.testing.assert_allclose(out["out"][i, j], W[0, j] @ x[i, 0] * 2.0)
+        assert out["norm"][i, j] == pytest.approx(np.sum(x[i, 0] ** 2))
+
+
+def test_call_scalar_results_and_event_arrays():
+    out = call(lambda v: float(v.sum()), (rand((4,), (3,)),), 1)
+    assert out.shape == (4,) and out.dtype == np.float64
+    out = call(lambda v: np.outer(v, v), (rand((1, 2), (3,)),), 2)
+    assert out.shape == (1, 2, 3, 3)
+
+def rand(batch, event):
+    return np.random.default_rng(7).standard_normal(batch + event)
+
+
+def test_extern_kernels_are_the_call_functions():
+    assert EXTERN_KERNELS == {"call": call, "call_taped": call_taped, "call_back": call_back}

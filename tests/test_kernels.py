@@ -1,6 +1,5 @@
 """Kernels against plain numpy on unbatched values, record semantics, and adjoint identities."""
 
-import itertools
 import warnings
 
 import autograd
@@ -402,31 +401,6 @@ def test_seed():
 
 
 # ---------------------------------------------------------------------------------------
-# call
-
-
-def test_call_with_records():
-    def fn(params, x, scale):
-        return {"out": params["W"] @ x * scale, "norm": float(np.sum(x**2))}
-
-    W = rand((1, 3), (2, 4))
-    x = rand((5, 1), (4,))
-    out = K.call(fn, ({"W": W}, x, 2.0), 2)
-    assert out["out"].shape == (5, 3, 2) and out["norm"].shape == (5, 3)
-    assert out["norm"].dtype == np.float64
-    for i, j in itertools.product(range(5), range(3)):
-        np.testing.assert_allclose(out["out"][i, j], W[0, j] @ x[i, 0] * 2.0)
-        assert out["norm"][i, j] == pytest.approx(np.sum(x[i, 0] ** 2))
-
-
-def test_call_scalar_results_and_event_arrays():
-    out = K.call(lambda v: float(v.sum()), (rand((4,), (3,)),), 1)
-    assert out.shape == (4,) and out.dtype == np.float64
-    out = K.call(lambda v: np.outer(v, v), (rand((1, 2), (3,)),), 2)
-    assert out.shape == (1, 2, 3, 3)
-
-
-# ---------------------------------------------------------------------------------------
 # closing expectations
 
 
@@ -448,6 +422,6 @@ def test_reduce_mean_and_weighted():
 def test_table_is_complete():
     names = """lift add sub mul div pow neg exp log sqrt sin cos tanh sigmoid relu abs sign step sum mean
         sum_last expand expand_last size unbroadcast broadcast_to unsq squeeze matmul matmul_ga matmul_gb
-        field adj_field record1 densify select select_mask seed call reduce_mean reduce_weighted""".split()
+        field adj_field record1 densify select select_mask seed reduce_mean reduce_weighted""".split()
     assert set(names) <= set(KERNELS) and all(callable(f) for f in KERNELS.values())
     assert all(KERNELS[n] is getattr(K, n) for n in names)

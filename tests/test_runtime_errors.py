@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
 
@@ -188,6 +189,15 @@ def test_extern_that_raises(examples_dir, mode):
     params = {"w": np.zeros(3)}
     err = expect_error(lambda: m.estimator(mode)(params, seed=0), "net", "boom from the network", params=params)
     assert err.line == 9  # the call net(w, x) in task_loss
+
+
+@pytest.mark.parametrize("mode", ["independent", "naive"])
+def test_extern_that_returns_nan_is_blamed(examples_dir, mode):
+    # the extern's own value (a taped call) is where the NaN starts, not the '-' after it
+    m = sd.compile(sd.load(examples_dir / SINE_NAME), externs={"net": lambda w, x: anp.log(w[0] - 1.0) * x})
+    params = {"w": np.zeros(3)}
+    err = expect_error(lambda: m.estimator(mode)(params, seed=0), "extern net", "NaN", params=params)
+    assert (err.line, err.column) == (9, 35)  # the call net(w, x) in task_loss
 
 
 # ---------------------------------------------------------------- objective and exact()

@@ -168,12 +168,11 @@ class _Code:
     def fn(self):
         """The compiled function (compiled on first use: long programs emit long functions)."""
         if self._fn is None:
-            self._fn = self._compile(K.KERNELS)
+            self._fn = self._compile()
         return self._fn
 
-    def _compile(self, kernels):
-        ns = {f"k_{k}": f for k, f in kernels.items()}
-        ns.update({f"k_{k}": f for k, f in EXTERN_KERNELS.items()})
+    def _compile(self, wrap=None):
+        ns = {f"k_{k}": wrap(f) if wrap else f for k, f in {**K.KERNELS, **EXTERN_KERNELS}.items()}
         ns["lift"] = K.lift
         exec(builtins.compile(self.emitted.source, self.filename, "exec"), ns)
         return ns["estimate"]
@@ -207,7 +206,7 @@ class _Code:
     def _locate_nonfinite(self, P, D, sampler):
         """Re-run with checked kernels to find the first operation that made a NaN or inf."""
         if self._checked is None:
-            self._checked = self._compile({k: _checked(f) for k, f in K.KERNELS.items()})
+            self._checked = self._compile(wrap=_checked)
         try:
             with np.errstate(all="ignore"):
                 self._checked(P, D, sampler, self.emitted.consts, self.functions)

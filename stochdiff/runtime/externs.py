@@ -1,4 +1,4 @@
-"""Extern functions and their derivatives, made with autograd.
+"""Extern functions and their derivatives, made with autograd, called once per batch element.
 
 A ``call`` node names its function by a key: ``("extern", name)`` for the user's
 function, ``("vjps", key, n, wrt)`` for the adjoints of the arguments at positions ``wrt``
@@ -19,7 +19,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.builtins import dict as ag_dict
 
-from .kernels import _at, _leaves, _stack
+from .kernels import F64
 
 
 def resolve(key, externs):
@@ -56,7 +56,46 @@ def dense_like(g, ans):
     return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
 
 
+def _leaves(x, out):
+    if type(x) is dict:
+        for v in x.values():
+            _leaves(v, out)
+    elif isinstance(x, np.ndarray):
+        out.append(x)
+    return out
+
+
+def _at(x, ix, d):
+    """The unbatched value at batch index ``ix`` (index 0 on size-1 batch axes)."""
+    if type(x) is dict:
+        return {k: _at(v, ix, d) for k, v in x.items()}
+    if not isinstance(x, np.ndarray):
+        return x  # static argument (a python constant): passed through
+    s = x.shape
+    return x[tuple(i if s[j] != 1 else 0 for j, i in enumerate(ix)) + (Ellipsis,)]
+
+
+def _stack(results, batch):
+    if type(results[0]) is dict:
+        return {k: _stack([r[k] for r in results], batch) for k in results[0]}
+    arr = np.stack([np.asarray(r) for r in results])
+    if arr.dtype != np.int64 and arr.dtype != F64:
+        arr = arr.astype(F64)
+    return arr.reshape(batch + arr.shape[1:])
+
+
+def call(fn, args, d):
+    """Call a plain python function of unbatched values once per batch element and stack.
+
+    Results may be arrays (or python floats) or records of arrays.
+    """
+    batch = _batch(args, d)
+    results = [fn(*(_at(a, ix, d) for a in args)) for ix in np.ndindex(*batch)]
+    return _stack(results, batch)
+
+
 def _batch(args, d):
+    """The batch shape of a call: the broadcast of every argument leaf's first ``d`` axes."""
     leaves = []
     for a in args:
         _leaves(a, leaves)
@@ -64,7 +103,8 @@ def _batch(args, d):
 
 
 def call_taped(vjps, args, d, tapes, key):
-    """Evaluate the extern behind ``vjps`` per batch element, keeping autograd's tapes in ``tapes[key]``."""
+    """Evaluate the function whose adjoints ``vjps`` computes, per batch element, keeping
+    autograd's tapes in ``tapes[key]`` for :func:`call_back`."""
     batch = _batch(args, d)
     backs, results = [], []
     for ix in np.ndindex(*batch):
@@ -80,7 +120,6 @@ def call_back(vjps, args, d, tapes, key):
     batch = _batch(args, d)
     taped = tapes.get(key)
     if taped is None or taped[0] != batch:
-        from .kernels import call
         return call(vjps, args, d)
     g = args[-1]
     out = []
@@ -89,4 +128,4 @@ def call_back(vjps, args, d, tapes, key):
     return _stack(out, batch)
 
 
-EXTERN_KERNELS = {"call_taped": call_taped, "call_back": call_back}
+EXTERN_KERNELS = {"call": call, "call_taped": call_taped, "call_back": call_back}

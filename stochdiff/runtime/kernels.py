@@ -465,52 +465,6 @@ def seed(x, d):
 
 
 # ---------------------------------------------------------------------------------------
-# extern calls
-
-
-def _leaves(x, out):
-    if type(x) is dict:
-        for v in x.values():
-            _leaves(v, out)
-    elif isinstance(x, np.ndarray):
-        out.append(x)
-    return out
-
-
-def _at(x, ix, d):
-    """The unbatched value at batch index ``ix`` (index 0 on size-1 batch axes)."""
-    if type(x) is dict:
-        return {k: _at(v, ix, d) for k, v in x.items()}
-    if not isinstance(x, np.ndarray):
-        return x  # static argument (a python constant): passed through
-    s = x.shape
-    return x[tuple(i if s[j] != 1 else 0 for j, i in enumerate(ix)) + (Ellipsis,)]
-
-
-def _stack(results, batch):
-    if type(results[0]) is dict:
-        return {k: _stack([r[k] for r in results], batch) for k in results[0]}
-    arr = np.stack([np.asarray(r) for r in results])
-    if arr.dtype != np.int64 and arr.dtype != F64:
-        arr = arr.astype(F64)
-    return arr.reshape(batch + arr.shape[1:])
-
-
-def call(fn, args, d):
-    """Call a plain python function of unbatched values once per batch element and stack.
-
-    The batch shape is the broadcast of every argument leaf's first ``d`` axes.  Results
-    may be arrays (or python floats) or records of arrays.
-    """
-    leaves = []
-    for a in args:
-        _leaves(a, leaves)
-    batch = np.broadcast_shapes(*(x.shape[:d] for x in leaves)) if leaves else (1,) * d
-    results = [fn(*(_at(a, ix, d) for a in args)) for ix in np.ndindex(*batch)]
-    return _stack(results, batch)
-
-
-# ---------------------------------------------------------------------------------------
 # closing expectations
 
 
@@ -577,7 +531,6 @@ KERNELS = {
     "select": select,
     "select_mask": select_mask,
     "seed": seed,
-    "call": call,
     "reduce_mean": reduce_mean,
     "reduce_weighted": reduce_weighted,
 }
