@@ -3,15 +3,16 @@
 One line per node, ``%id = op[attrs] %arg, ...`` followed by the source position.  Nodes
 inside an expectation are printed in a block for their scope::
 
-    s1 = E[z] @8:24 {
-      %4 = sample z ~ minibatch(%3) b=1
+    s1 = E[z] {                                         # 8:24
+      %4 = sample z ~ minibatch(%3, 1)                  # 6:1
       ...
     }
-    %9 = mean s1 %8
+    %9 = expect s1 %8                                   # 8:24
 
-A scope closed by several ``mean`` nodes (a forward value and its Jacobian) is printed in
-several blocks, each just before the mean that closes it, so the listing is always in an
-order where every node is defined before it is used.
+A scope closed by several ``expect`` nodes (a forward value and its Jacobian) is printed in
+several blocks, each just before the ``expect`` that closes it, so the listing is always in
+an order where every node is defined before it is used.  The grammar of the listing is
+written down in ``docs/compiler.md`` (and tested against this printer).
 """
 
 from __future__ import annotations
