@@ -1,11 +1,13 @@
 """stochdiff: differentiate objectives that contain expectations, without reusing draws.
 
-Public API: :func:`parse`, :func:`load`, :func:`format`, :func:`compile`, :class:`StochdiffError`.
+Public API: :func:`parse`, :func:`load`, :func:`format`, :func:`compile`, and the errors:
+:class:`StochdiffError` and its subclasses, one per kind of mistake.
 """
 
 from __future__ import annotations
 
-from .errors import Location, StochdiffError
+from .errors import (DataProblem, EvaluationProblem, Location, NameProblem, StochdiffError, StructureProblem,
+                     SupportTooLarge, SyntaxProblem)
 
 __version__ = "0.1.0"
 
@@ -52,4 +54,5 @@ def compile(program_or_text, externs=None):  # noqa: A001 - the public name is t
     return _compile(program_or_text, externs)
 
 
-__all__ = ["StochdiffError", "Location", "parse", "load", "format", "compile", "__version__"]
+__all__ = ["parse", "load", "format", "compile", "StochdiffError", "SyntaxProblem", "NameProblem",
+           "StructureProblem", "DataProblem", "SupportTooLarge", "EvaluationProblem", "Location", "__version__"]

@@ -4,6 +4,7 @@ that never leak a traceback, and the :class:`~stochdiff.ir.program.Program` API.
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 
 import stochdiff as sd
@@ -231,3 +232,26 @@ def test_load_of_a_missing_file_is_a_stochdiff_error(tmp_path):
     bad.write_bytes(b"param \xe9\n")
     with pytest.raises(sd.StochdiffError, match="cannot read the program"):
         sd.load(bad)
+
+
+def test_every_error_class_is_exported_and_raised_as_documented():
+    # docs/language.md and docs/testing.md name these; users catch them as sd.<Name>
+    with pytest.raises(sd.SyntaxProblem):
+        sd.parse("param theta\nminimize theta +\n")
+    with pytest.raises(sd.NameProblem):
+        sd.parse("param theta\nminimize thetaa wrt theta\n")
+    with pytest.raises(sd.StructureProblem):
+        sd.parse("param theta\nrandom z ~ normal(0, 1)\nminimize z * theta wrt theta\n")
+    model = sd.compile("param theta\ndata D\nrandom z ~ minibatch(D, 2)\n"
+                       "minimize E[z](mean(z.x * z.x) * theta) wrt theta\n")
+    with pytest.raises(sd.DataProblem):
+        model.exact({"theta": 1.0}, {})
+    with pytest.raises(sd.EvaluationProblem):
+        model.exact({"theta": 1.0}, {"D": {"x": np.zeros(1)}})
+    square = sd.compile("param theta\ndata D\nrandom z ~ minibatch(D, 2)\n"
+                        "minimize E[z](mean(z.x) ^ 2 * theta) wrt theta\n")
+    with pytest.raises(sd.SupportTooLarge):  # C(40, 2) subsets; a mean's square is not a mean
+        square.exact({"theta": 1.0}, {"D": {"x": np.arange(40.0)}}, limit=10)
+    assert all(issubclass(getattr(sd, n), sd.StochdiffError) for n in
+               ("SyntaxProblem", "NameProblem", "StructureProblem", "DataProblem", "SupportTooLarge",
+                "EvaluationProblem"))
