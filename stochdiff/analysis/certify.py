@@ -33,6 +33,12 @@ class Certificate:
     def unbiased(self) -> bool:
         return self.value_unbiased and self.grad_unbiased
 
+    def to_json(self) -> dict:
+        """The certificate as plain JSON data (as the command line's ``--json`` prints it)."""
+        return {"mode": self.mode, "value_unbiased": bool(self.value_unbiased),
+                "grad_unbiased": bool(self.grad_unbiased), "unbiased": bool(self.unbiased),
+                "reasons": list(self.reasons)}
+
     def __str__(self) -> str:
         def word(ok):
             return "unbiased" if ok else "BIASED"

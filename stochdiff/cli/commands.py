@@ -112,12 +112,6 @@ def _nested(x):
     return x.tolist() if x.ndim else float(x)
 
 
-def _cert_json(cert) -> dict:
-    return {"mode": cert.mode, "value_unbiased": bool(cert.value_unbiased),
-            "grad_unbiased": bool(cert.grad_unbiased), "unbiased": bool(cert.unbiased),
-            "reasons": list(cert.reasons)}
-
-
 def _table(header, rows) -> str:
     widths = [max(len(str(r[j])) for r in [header] + rows) for j in range(len(header))]
     lines = []
@@ -163,17 +157,17 @@ def run_inspect(args) -> int:
     if args.dump:
         print(_dump(model, args.dump, args.mode), end="")
         return 0
-    from ..estimators.graphview import draw, expectation_graph, to_dot
+    from ..estimators.graphview import draw, to_dot
+    from ..estimators.report import inspect_json, inspect_text
 
-    G = expectation_graph(model, args.mode)
     if args.dot:
         _write(args.dot, to_dot(model, args.mode))
     if args.png:
         draw(model, args.png, args.mode)
     if args.json:
-        _print_json(inspect_json(model, G))
+        _print_json(inspect_json(model, args.mode))
     else:
-        print(inspect_text(model, G), end="")
+        print(inspect_text(model, args.mode), end="")
     for out in (args.dot, args.png):
         if out:
             print(f"wrote {out}", file=sys.stderr)
@@ -191,97 +185,6 @@ def _dump(model, what, mode) -> str:
         return model.grad_text()
     est = model.estimator(mode)
     return est.ir_text().rstrip("\n") + "\n\n" + est.source.rstrip("\n") + "\n"
-
-
-def _tree_order(G) -> list:
-    order = []
-
-    def walk(e):
-        order.append(e)
-        for _, k, a in G.out_edges(e, data=True):
-            if a["kind"] == "nests":
-                walk(k)
-
-    for k, a in G.nodes(data=True):
-        if a["kind"] == "expectation" and a["parent"] is None:
-            walk(k)
-    return order
-
-
-def _appearance_order(G, es) -> list:
-    rank = {e: j for j, e in enumerate(es)}
-    apps = [k for k, a in G.nodes(data=True) if a["kind"] == "appearance"]
-    return sorted(apps, key=lambda k: (rank.get(G.nodes[k]["expectation"], len(rank)), G.nodes[k]["jacobian"],
-                                       G.nodes[k]["stream"], G.nodes[k]["node"]))
-
-
-def _kids(G, k, kind) -> list:
-    return [v for _, v, a in G.out_edges(k, data=True) if a["kind"] == kind]
-
-
-def inspect_text(model, G) -> str:
-    es = _tree_order(G)
-    out = [f"stochdiff inspect: {_name(model)} ({G.graph['mode']} estimator)", "", "expectation tree"]
-    heads = []
-    for e in es:
-        a = G.nodes[e]
-        binds = []
-        for r in _kids(G, e, "binds"):
-            ra = G.nodes[r]
-            deps = [G.nodes[u]["name"] for u, _, d in G.in_edges(r, data=True) if d["kind"] == "depends"]
-            binds.append(f"{ra['name']} ~ {ra['dist']} (line {ra['line']}"
-                         + (f"; depends on {', '.join(deps)}" if deps else "") + ")")
-        heads.append(("  " * (a["depth"] - 1) + G.nodes[e]["label"] + ("{" + a["where"] + "}" if a["where"] else ""),
-                      f"line {a['line']}:{a['column']}", "binds " + ", ".join(binds)))
-    out += _columns(heads, "  ") or ["  (none)"]
-    out += ["", "appearances"]
-    rows = []
-    for k in _appearance_order(G, es):
-        a = G.nodes[k]
-        stream = f"stream s{a['stream']} {a['stream_label']}"
-        if a["independent"]:
-            stream += f"  (independent copy: {a['why']})" if a["why"] else "  (independent copy)"
-        rows.append((G.nodes[a["expectation"]]["label"] + ("{" + G.nodes[a["expectation"]]["where"] + "}"
-                                                           if G.nodes[a["expectation"]]["where"] else ""),
-                     a["role"], f"line {a['line']}:{a['column']}", stream))
-    out += _columns(rows, "  ") or ["  (no expectations)"]
-    cert = model.estimator(G.graph["mode"]).certificate
-    out += [""] + str(cert).splitlines()
-    return "\n".join(out) + "\n"
-
-
-def _columns(rows, indent) -> list:
-    if not rows:
-        return []
-    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
-    return [(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]).rstrip() for r in rows]
-
-
-def inspect_json(model, G) -> dict:
-    """The ``stochdiff.inspect/1`` document (documented in docs/cli.md)."""
-    es = _tree_order(G)
-    exps = []
-    for e in es:
-        a = G.nodes[e]
-        exps.append({"id": e, "label": a["label"], "vars": list(a["vars"]), "where": a["where"],
-                     "line": a["line"], "column": a["column"], "parent": a["parent"],
-                     "children": _kids(G, e, "nests"), "appearances": _kids(G, e, "appears")})
-    rvs = []
-    for k, a in G.nodes(data=True):
-        if a["kind"] == "random":
-            rvs.append({"id": k, "name": a["name"], "dist": a["dist"], "where": a["where"], "line": a["line"],
-                        "column": a["column"], "bound_by": a["bound_by"],
-                        "depends_on": [u for u, _, d in G.in_edges(k, data=True) if d["kind"] == "depends"]})
-    apps = []
-    for k in _appearance_order(G, es):
-        a = G.nodes[k]
-        apps.append({"id": k, "expectation": a["expectation"], "role": a["role"], "jacobian": a["jacobian"],
-                     "line": a["line"], "column": a["column"],
-                     "stream": {"id": a["stream"], "label": a["stream_label"], "copy": a["copy"], "why": a["why"],
-                                "independent": a["independent"], "parent": a["parent_stream"]}})
-    return {"version": "stochdiff.inspect/1", "file": model.program.filename, "mode": G.graph["mode"],
-            "expectations": exps, "random_variables": rvs, "appearances": apps,
-            "certificate": _cert_json(model.estimator(G.graph["mode"]).certificate)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +282,7 @@ def run_estimate(args) -> int:
         _print_json({"version": "stochdiff.estimate/1", "file": model.program.filename, "mode": args.mode,
                      "samples": args.samples, "replicates": R, "seed": args.seed,
                      "entries": [{"name": n, "mean": m, "stderr": None if math.isnan(s) else s} for n, m, s in rows],
-                     "certificate": _cert_json(est.certificate)})
+                     "certificate": est.certificate.to_json()})
         return 0
     print(f"estimate: {_name(model)}, {args.mode} estimator, {R} replicate{'s' * (R != 1)} of "
           f"{args.samples} sample{'s' * (args.samples != 1)} per expectation, seed {args.seed}")
@@ -425,7 +328,7 @@ def run_bias(args) -> int:
                      "entries": [{"name": n, "exact": s["naive"]["target"],
                                   **{m: {k: s[m][k] for k in ("bias", "variance", "mse")} for m in s}}
                                  for n, s in stats.items()],
-                     "certificates": {m: _cert_json(model.estimator(m).certificate) for m in reports}})
+                     "certificates": {m: model.estimator(m).certificate.to_json() for m in reports}})
         return 0
     print(f"bias: {_name(model)}, one replicate of one sample per expectation, exact over every draw")
     header = ["", "exact", "naive bias", "naive var", "naive MSE", "indep. bias", "indep. var", "indep. MSE"]

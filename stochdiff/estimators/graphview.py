@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Location, StochdiffError
-from .report import appearances
+from .emit import needed_nodes
 
 SCHEMA_NOTE = "see stochdiff.estimators.graphview.expectation_graph"
 
@@ -109,6 +109,18 @@ def expectation_graph(model, mode: str = "independent"):
         if home is not None:
             G.add_edge(home, f"A{i}", kind="appears")
     return G
+
+
+def appearances(g) -> list:
+    """One row per ``expect`` node an estimator evaluates: (scope, role, node id)."""
+    rows = []
+    for i in sorted(needed_nodes(g)):
+        n = g.nodes[i]
+        if n.op == "expect":
+            s = g.scopes[n.attrs[0]]
+            role = "Jacobian" if len(n.attrs) > 1 and n.attrs[1] == "jacobian" else "value"
+            rows.append((s, role, i))
+    return rows
 
 
 def _eid(s) -> str:
