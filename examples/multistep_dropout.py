@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="K = 1..2 only (for the tests)")
     ap.add_argument("--out-dir", default=".", help="where to save multistep_dropout.png")
     args = ap.parse_args()
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)  # before training, not after it
     tiny = args.tiny or os.environ.get("STOCHDIFF_EXAMPLES_TINY") == "1"
     Ks = [1, 2] if tiny else [1, 2, 3, 4]
     rows = [row(K) for K in Ks]

@@ -33,6 +33,7 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="fewer steps (for the tests)")
     ap.add_argument("--out-dir", default=".", help="where to save optimizer_choice.png")
     args = ap.parse_args()
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)  # before training, not after it
     tiny = args.tiny or os.environ.get("STOCHDIFF_EXAMPLES_TINY") == "1"
     steps = 100 if tiny else 2000
     A = sd.compile(sd.load(HERE / "optimizer_choice.sd"))

@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--extern", action="store_true", help="train with the autograd extern (slow) instead of the native net")
     ap.add_argument("--out-dir", default=".", help="where to save sine_maml.png")
     args = ap.parse_args()
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)  # before training, not after it
     tiny = args.tiny or os.environ.get("STOCHDIFF_EXAMPLES_TINY") == "1"
     iters, every, x_full, n_eval = (4, 2, 5, 20) if tiny else (10_000, 250, 50, 200) if args.full else (400, 20, 50, 200)
 
