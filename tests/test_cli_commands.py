@@ -198,6 +198,11 @@ def test_npz_and_json_describe_the_same_collection(ex):
     ({"T.0.x": 1, "T.a": 1}, "mixes list indices"),
     ({"D": 1, "D.x": 1}, "already an array"),
     ({"D..x": 1}, "empty part"),
+    ({"T.99999999999999999999.x": 1}, "'T' has no item 0"),  # used to build range(10**20)
+    ({"T.0.x": 1, "T.1.x": 1, "T.3" + "0" * 5000 + ".x": 1}, "'T' has no item 2"),  # past int()'s digit limit
+    ({"T.00.x": 1}, "key 'T.00.x' has '00' where a list index goes"),  # was KeyError '0'
+    ({"T.\u00b2.x": 1}, "key 'T.\u00b2.x' has '\u00b2' where a list index goes"),  # was ValueError from int()
+    ({"T.\u0663.x": 1}, "ASCII digits"),  # an Arabic-Indic three
 ])
 def test_bad_npz_keys_name_the_file(tmp_path, keys, words):
     path = tmp_path / "bad.npz"

@@ -126,6 +126,10 @@ def _from_npz(path: str) -> dict:
                                   f"'T.0.train.x'", here)
             if parts[0].isdigit():
                 raise DataProblem(f"key '{key}' must start with a declared name, not an index", here)
+            bad = next((p for p in parts if p.isdigit() and not _is_index(p)), None)
+            if bad is not None:
+                raise DataProblem(f"key '{key}' has '{_short(bad)}' where a list index goes; indices are "
+                                  f"written 0, 1, 2, ... in ASCII digits without leading zeros", here)
             try:
                 value = np.asarray(archive[key], dtype=np.float64)
             except (TypeError, ValueError):
@@ -143,21 +147,43 @@ def _from_npz(path: str) -> dict:
     return {k: _lists(v, k, here) for k, v in tree.items()}
 
 
+def _is_index(part: str) -> bool:
+    """A canonical list index: ASCII digits, and no leading zero unless it is ``0`` itself."""
+    return part.isascii() and part.isdigit() and (part == "0" or part[0] != "0")
+
+
+def _short(part: str) -> str:
+    """``part``, cut down so that a 5000-digit key does not flood the message."""
+    return part if len(part) <= 24 else part[:20] + "..."
+
+
+def _first_gap(keys) -> int | None:
+    """The smallest index missing from the canonical indices ``keys``, or None when they are 0..n-1.
+
+    Canonical indices sort numerically by (length, text), so no key is ever turned into an int: a
+    key with thousands of digits can neither build a huge range nor hit int()'s digit limit.
+    """
+    for i, k in enumerate(sorted(keys, key=lambda k: (len(k), k))):
+        if k != str(i):
+            return i
+    return None
+
+
 def _lists(node, where: str, here: Location):
     """Turn records whose keys are all 0, 1, 2, ... into lists (collections)."""
     if not isinstance(node, dict):
         return node
     keys = list(node)
-    digits = [k.isdigit() for k in keys]
+    digits = [_is_index(k) for k in keys]
     if any(digits) and not all(digits):
-        raise DataProblem(f"'{where}' mixes list indices with names ({', '.join(sorted(keys))})", here)
+        names = ", ".join(_short(k) for k in sorted(keys))
+        raise DataProblem(f"'{where}' mixes list indices with names ({names})", here)
     if all(digits):
-        idx = sorted(int(k) for k in keys)
-        if idx != list(range(len(idx))):
-            missing = sorted(set(range(idx[-1] + 1)) - set(idx))
-            raise DataProblem(f"the collection '{where}' has no item {missing[0]}; items are numbered "
+        gap = _first_gap(keys)
+        if gap is not None:
+            raise DataProblem(f"the collection '{where}' has no item {gap}; items are numbered "
                               f"0, 1, 2, ... without gaps", here)
-        items = [_lists(node[str(i)], f"{where}.{i}", here) for i in idx]
+        items = [_lists(node[str(i)], f"{where}.{i}", here) for i in range(len(keys))]
         if not all(isinstance(x, dict) for x in items):
             raise DataProblem(f"the items of collection '{where}' must be records (keys like "
                               f"'{where}.0.x'), not bare arrays", here)
