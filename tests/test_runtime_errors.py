@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import stochdiff as sd
+from stochdiff.testing import exact_mean
 from stochdiff import StochdiffError
 
 LOC = re.compile(r":\d+:\d+:")
@@ -277,6 +278,41 @@ def test_negative_seed(maml):
 def test_api_misuse_is_a_stochdiff_error(call, words):
     with pytest.raises(sd.StochdiffError, match=words):
         call()
+
+
+HUGE_MASK = "param theta\nrandom m ~ dropout([1000, 1000], 0.5)\nminimize E[m](sum(m) * theta) wrt theta\n"
+
+
+def test_astronomical_supports_are_refused_without_being_counted():
+    # 2 ** 1,000,000 masks: counting them exactly would be slow, and printing the count fails
+    m = sd.compile(HUGE_MASK)
+    err = expect_error(lambda: m.exact({"theta": 1.0}), "more than 4,611,686,018,427,387,904", "m ~ dropout",
+                       "--limit")
+    assert err.line == 2
+    err = expect_error(lambda: exact_mean(m.estimator(), {"theta": 1.0}), "joint configurations", "draws of m",
+                       "--limit")
+    assert err.line == 2
+
+
+@pytest.mark.parametrize("T", [[], {"y": np.zeros((0, 3))}], ids=["no tasks", "no rows"])
+@pytest.mark.parametrize("how", ["exact", "estimator"])
+def test_choice_from_an_empty_collection(T, how):
+    m = sd.compile("param theta\ndata T\nrandom t ~ choice(T)\nminimize E[t](mean(t.y) * theta) wrt theta\n")
+    run = m.exact if how == "exact" else m.estimator()
+    err = expect_error(lambda: run({"theta": 1.0}, {"T": T}), "empty", data={"T": T})
+    assert err.line in (2, 3)  # the data declaration (a list) or the draw (a stacked record)
+
+
+def test_running_out_of_memory_is_located(monkeypatch):
+    from stochdiff.runtime import kernels as K
+
+    def exhausted(*args):
+        raise MemoryError()
+
+    monkeypatch.setitem(K.KERNELS, "mul", exhausted)
+    m = sd.compile("param theta\nminimize theta * theta wrt theta\n")
+    err = expect_error(lambda: m.estimator()({"theta": 1.0}), "'*'", "more memory")
+    assert (err.line, err.column) == (2, 10)
 
 
 def test_exact_limit_must_be_positive(maml):

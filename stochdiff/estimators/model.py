@@ -232,6 +232,8 @@ class _Code:
         what = _describe(n)
         if isinstance(e, _NonFinite):
             return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
+        if isinstance(e, MemoryError):
+            return EvaluationProblem(f"{what} needs more memory than this machine has", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
             return EvaluationProblem(msg if msg.startswith(what) else f"{what}: {msg}", n.loc)
         if n.op == "call":

@@ -193,7 +193,7 @@ def _choice_n(static, args, d):
 
 def _choice_draw(u, static, args, d):
     (T,) = args
-    n = _lead(T, d, "collection")
+    n = _collection_n(T, d)
     idx = _index(u[..., 0], n)
 
     def pick(leaf):
@@ -203,9 +203,16 @@ def _choice_draw(u, static, args, d):
     return _map(pick, T)
 
 
+def _collection_n(T, axis):
+    n = _lead(T, axis, "collection")
+    if n == 0:
+        raise KernelError("the collection is empty, so there is nothing to draw")
+    return n
+
+
 def _choice_support(static, args, d):
     (T,) = args
-    n = _lead(T, d - 1, "collection")
+    n = _collection_n(T, d - 1)
     # a stacked collection already is its support: the element axis becomes the last batch axis
     return T, _uniform_probs(n, d)
 

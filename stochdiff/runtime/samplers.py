@@ -108,10 +108,11 @@ class Exact(Sampler):
                 f"use an estimator instead", var.loc)
         total = math.prod(shape) * n
         if total > self.limit:
+            inall = f" ({count_text(total)} in all with the enclosing expectations)" if total != n else ""
             raise SupportTooLarge(
-                f"exact evaluation would enumerate {n:,} values of {var.name} ~ {dist.replace('_labelled', '')}"
-                f" ({total:,} in all with the enclosing expectations), more than the limit of {self.limit:,}; "
-                f"pass a larger limit= to raise it", var.loc)
+                f"exact evaluation would enumerate {count_text(n)} values of {var.name} ~ "
+                f"{dist.replace('_labelled', '')}{inall}, more than the limit of {self.limit:,} (raise it with "
+                f"limit= in Python or --limit on the command line)", var.loc)
         values, probs = DISTS[dist].support(static, args, d)
         self.size[(sid, pos)] = n
         self.probs[(sid, pos)] = probs
@@ -132,13 +133,23 @@ class Exact(Sampler):
         return reduce_weighted(x, w, ax, d)
 
 
+# Support sizes past this are never counted exactly (2 ** (10 ** 10) masks would take
+# gigabytes to write down): they are ``math.inf``, which exceeds every limit.
+COUNTABLE = 2**62
+
+
 def support_size(dist, static, args, d):
-    """How many values a finite distribution takes (None when continuous), without enumerating."""
+    """How many values a finite distribution takes (None when continuous, ``math.inf`` when
+    more than :data:`COUNTABLE`), without enumerating."""
     if dist == "minibatch":
-        n = _first_event_len(args[0], d)
-        return math.comb(n, static[0]) if n >= static[0] else 0
+        n, b = _first_event_len(args[0], d), static[0]
+        if n < b:
+            return 0
+        log_count = math.lgamma(n + 1) - math.lgamma(b + 1) - math.lgamma(n - b + 1)
+        return math.comb(n, b) if log_count < math.log(COUNTABLE) - 1 else math.inf
     if dist == "dropout":
-        return 2 ** math.prod(static[0])
+        k = math.prod(static[0])
+        return 2**k if 2**min(k, 63) < COUNTABLE else math.inf
     if dist == "choice":
         return _first_event_len(args[0], d)
     if dist == "choice_labelled":
@@ -146,6 +157,11 @@ def support_size(dist, static, args, d):
     if dist == "bernoulli":
         return 2
     return None
+
+
+def count_text(n) -> str:
+    """A support size or count for a message: ``1,024``, or ``more than 4,611,686,018,427,387,904``."""
+    return f"{n:,}" if n < COUNTABLE else f"more than {COUNTABLE:,}"
 
 
 def _first_event_len(x, d):

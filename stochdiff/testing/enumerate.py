@@ -15,19 +15,25 @@ import numpy as np
 
 from ..errors import SupportTooLarge
 from ..runtime.distributions import DISTS
-from ..runtime.samplers import MonteCarlo, support_size
+from ..runtime.samplers import MonteCarlo, count_text, support_size
 
 DEFAULT_LIMIT = 200_000
 CHUNK = 20_000  # configurations evaluated at once: bounds memory, not the total
 
 
 class _Probe(MonteCarlo):
-    """Runs the estimator once and records each draw: its sites and its support size."""
+    """Runs the estimator once and records each draw: its sites and its support size.
 
-    def __init__(self, graph, samples):
+    It refuses as soon as the joint configurations pass ``limit``, before it draws: a huge
+    draw would exhaust memory first.
+    """
+
+    def __init__(self, graph, samples, limit):
         super().__init__(graph, 0, 1, samples)
         self.draws: list = []
         self.seen: set = set()
+        self.limit = limit
+        self.total = 1
 
     def draw(self, sid, pos, dist, static, args):
         shape = self.batch_shape(sid, pos) + (self.size[(sid, pos)],)
@@ -35,11 +41,22 @@ class _Probe(MonteCarlo):
         var = self.scopes[sid].vars[pos]
         if n is None:
             raise SupportTooLarge(f"{var.name} ~ {dist} is continuous, so the estimator's draws cannot be "
-                                  f"enumerated; use method='statistical'", var.loc)
+                                  f"enumerated (check it statistically instead, with method='statistical')", var.loc)
         key = (self.scopes[sid].key, pos)
         if key not in self.seen:  # scopes with one stream key share their draws: one set of digits
             self.seen.add(key)
-            self.draws.append((key, math.prod(shape[1:]), n, var))
+            sites = math.prod(shape[1:])
+            # compare logarithms first: n ** sites can be astronomically large
+            big = n > 1 and sites * math.log2(n) > math.log2(self.limit) + 1
+            reach = math.inf if big else self.total * n**sites
+            if reach > self.limit:
+                each = f" at each of {sites:,} sites" if sites > 1 else ""
+                raise SupportTooLarge(
+                    f"enumerating the estimator's draws would take {count_text(reach)} joint configurations once "
+                    f"the draws of {var.name} ({count_text(n)} values{each}) are counted, more than the limit of "
+                    f"{self.limit:,} (raise it with limit= in Python or --limit on the command line)", var.loc)
+            self.total = reach
+            self.draws.append((key, sites, n, var))
         return super().draw(sid, pos, dist, static, args)
 
 
@@ -90,16 +107,12 @@ def configurations(est, params, data, limit: int = DEFAULT_LIMIT, chunk: int | N
     """Every joint configuration of ``est``'s draws, in chunks: yields (outputs with a leading
     axis, their probabilities)."""
     code = est._code
-    probe = _Probe(est.graph, est.samples)
+    probe = _Probe(est.graph, est.samples, limit)
     code.run(params, data, probe, 1)
     plan, total = {}, 1
     for key, sites, n, var in probe.draws:
         plan[key] = (total, sites, n)
-        total *= n ** sites
-        if total > limit:
-            raise SupportTooLarge(
-                f"the estimator's draws have more than {limit:,} joint configurations (the draws of "
-                f"{var.name} alone take {n}^{sites}); pass a larger limit= to raise it", var.loc)
+        total *= n**sites
     chunk = chunk or CHUNK
     for start in range(0, total, chunk):
         stop = min(total, start + chunk)
