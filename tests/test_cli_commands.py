@@ -218,3 +218,86 @@ def test_json_leaves_must_be_numbers(tmp_path):
     with pytest.raises(stochdiff.StochdiffError, match="D.x") as info:
         load_values(path)
     assert info.value.file == str(path)
+
+
+# --- data files: what each format accepts ---------------------------------------------------
+
+
+def load_error(path):
+    """The one-line message ``load_values(path)`` raises, checked to name the file."""
+    with pytest.raises(stochdiff.StochdiffError) as info:
+        load_values(path)
+    assert info.value.file == str(path)
+    assert "\n" not in info.value.message
+    return info.value.message
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"theta": 1, "theta": 2}', "the key 'theta' appears twice in one object; give each name once"),
+    ('{"D": {"x": [1], "x": [2]}}', "the key 'x' appears twice in one object; give each name once"),
+    ('{"theta": [1, 1' + "0" * 400 + ']}', "theta[1] is too large for a floating-point number"),
+    ('{"theta": ' + "1" * 5000 + "}", "a number in the file has too many digits to read"),
+    ('{"theta": ' + "[" * 100_000 + "]" * 100_000 + "}", "the arrays or objects are nested too deeply to read"),
+    ('{"theta": ' + '{"a": ' * 950 + "1" + "}" * 950 + "}", "the arrays or objects are nested too deeply to read"),
+    ('{"theta": ' + "[" * 70 + "1" + "]" * 70 + "}",
+     "'theta' is not a rectangular array of numbers: it has more than 64 dimensions"),
+    ('{"theta": [[1, 2], [3]]}', "'theta' is not a rectangular array of numbers: it has rows of different lengths"),
+    ('{"theta": [1, "two"]}', "'theta' must contain only numbers, but theta[1] is a JSON string"),
+    ('{"theta": [[1, 2], [3, true]]}', "'theta' must contain only numbers, but theta[1, 1] is a JSON boolean"),
+    ('{"theta": [NaN, 1]}', "theta[0] is not finite (nan); params and data must be finite numbers"),
+    ('{"D": {"x": [[1, 2], [3, -Infinity]]}}', "D.x[1, 1] is not finite (-inf); params and data must be finite"),
+    ('{"theta": 1e400}', "theta is not finite (inf)"),
+], ids=["duplicate", "duplicate-nested", "too-large", "too-many-digits", "deep-arrays", "deep-objects",
+        "65-dims", "ragged", "string", "boolean", "nan", "-inf", "1e400"])
+def test_json_problems_are_one_sentence(tmp_path, text, message):
+    path = tmp_path / "p.json"
+    path.write_text(text, encoding="utf-8")
+    assert message in load_error(path)
+
+
+def test_json_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"theta": [1, 2]}')
+    np.testing.assert_array_equal(load_values(path)["theta"], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("array,message", [
+    (np.array([1 + 2j]), "array 'theta' holds complex numbers (dtype complex128); only integer and floating-point"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), "holds dates"),
+    (np.array([5], dtype="timedelta64[s]"), "holds time spans"),  # numpy files it under integers
+    (np.array(["a"]), "holds strings"),
+    (np.array([True]), "holds booleans"),
+    (np.zeros(2, dtype=[("a", float)]), "holds records"),
+    (np.array([{}], dtype=object), "cannot read array 'theta' from the archive"),
+    (np.array([[1.0, np.nan]]), "theta[0, 1] is not finite (nan)"),
+    (np.array([1e4000], dtype=np.longdouble), "theta[0] is not finite (inf)"),
+], ids=["complex", "datetime", "timedelta", "string", "bool", "structured", "object", "nan", "inf"])
+def test_npz_accepts_only_finite_integers_and_floats(tmp_path, array, message):
+    path = tmp_path / "p.npz"
+    np.savez(path, theta=array)
+    assert message in load_error(path)
+
+
+def test_npz_integer_and_small_float_dtypes_are_read(tmp_path):
+    path = tmp_path / "p.npz"
+    np.savez(path, a=np.array([3], dtype=np.int8), b=np.array([1.5], dtype=np.float16),
+             c=np.array([7], dtype=np.uint64))
+    got = load_values(path)
+    assert {k: v.tolist() for k, v in got.items()} == {"a": [3.0], "b": [1.5], "c": [7.0]}
+    assert all(v.dtype == np.float64 for v in got.values())
+
+
+def test_npz_member_with_a_bad_crc_names_the_file(tmp_path):
+    path = tmp_path / "p.npz"
+    np.savez(path, theta=np.arange(100.0))
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(b"theta.npy") + 200] ^= 0xFF  # a byte of the array's data, inside the first member
+    path.write_bytes(bytes(raw))
+    assert "cannot read array 'theta' from the archive (BadZipFile: Bad CRC-32" in load_error(path)
+
+
+def test_non_finite_params_are_blamed_on_the_file(ex, tmp_path):
+    (tmp_path / "p.json").write_text('{"theta": [NaN, 0.5]}')
+    err = user_error(run_cli("exact", ex / "maml_linear.sd", "--data", ex / "data/maml_linear_data.json",
+                             "--params", "p.json", cwd=tmp_path))
+    assert err == "p.json: error: theta[0] is not finite (nan); params and data must be finite numbers\n"

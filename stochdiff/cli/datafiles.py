@@ -14,8 +14,14 @@ Both formats describe a mapping from names (as declared by ``param`` / ``data``)
 
       np.savez("data.npz", **{"D.x": x, "D.y": y, "T.0.train.x": x0, "T.1.train.x": x1})
 
+Both formats accept the same values: integers and floating-point numbers, all finite.  JSON
+strings, booleans and nulls, and .npz arrays of any other dtype (bool, complex, dates, strings) are
+errors, as are NaN and infinities (JSON's ``NaN``, ``Infinity``, ``1e400``), a name given twice in
+one JSON object, and an .npz member that cannot be read.  A UTF-8 byte order mark is accepted.
+
 Every problem (missing file, malformed JSON, a bad key, a non-numeric leaf) is a
-:class:`~stochdiff.errors.DataProblem` that names the file (and, for JSON syntax, the line).
+:class:`~stochdiff.errors.DataProblem` that names the file (and, for JSON syntax, the line) and,
+where it is about one entry, the entry (``theta[0] is not finite (nan); ...``).
 """
 
 from __future__ import annotations
@@ -49,23 +55,55 @@ def load_values(path) -> dict:
 
 
 def _from_json(path: str) -> dict:
+    here = Location(file=path)
     with open(path, "rb") as f:
         raw = f.read()
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte order mark is accepted, as in .sd files
     except UnicodeDecodeError:
-        raise DataProblem("the file is not UTF-8 text", Location(file=path)) from None
+        raise DataProblem("the file is not UTF-8 text", here) from None
+    tree = _parse_json(text, path)
+    if not isinstance(tree, dict):
+        raise DataProblem(f"the top level must be an object mapping names to values, not a JSON "
+                          f"{_json_kind(tree)}", here)
     try:
-        tree = json.loads(text)
+        return {k: _json_value(v, k, path) for k, v in tree.items()}
+    except RecursionError:  # objects nested nearly as deep as json allows
+        raise DataProblem("the arrays or objects are nested too deeply to read", here) from None
+
+
+def _parse_json(text: str, path: str):
+    """``json.loads`` with every way it can fail turned into a :class:`DataProblem` naming the file."""
+    here = Location(file=path)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as err:
         pos = min(err.pos, len(text.rstrip()))  # a file cut short: point after its last character
         line = text.count("\n", 0, pos) + 1
         loc = Location(path, line, pos - (text.rfind("\n", 0, pos) + 1) + 1, source=text)
         raise DataProblem(f"this is not valid JSON ({err.msg[:1].lower() + err.msg[1:]})", loc) from None
-    if not isinstance(tree, dict):
-        raise DataProblem(f"the top level must be an object mapping names to values, not a JSON "
-                          f"{_json_kind(tree)}", Location(file=path))
-    return {k: _json_value(v, k, path) for k, v in tree.items()}
+    except _DuplicateKey as dup:
+        raise DataProblem(f"the key '{dup.key}' appears twice in one object; give each name once", here) from None
+    except RecursionError:
+        raise DataProblem("the arrays or objects are nested too deeply to read", here) from None
+    except ValueError:  # json's only other ValueError: an integer past Python's limit on digits
+        raise DataProblem("a number in the file has too many digits to read", here) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs) -> dict:
+    """json's ``object_pairs_hook``: a name given twice would otherwise silently keep the last value."""
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
 
 
 def _json_kind(v) -> str:
@@ -87,22 +125,65 @@ def _json_value(v, where: str, path: str):
 
 
 def _array(v, where: str, path: str) -> np.ndarray:
+    """A JSON number or nested array of numbers as a finite float64 array; anything else is an error."""
+    here = Location(file=path)
     if isinstance(v, (str, bool)) or v is None:
-        raise DataProblem(f"'{where}' must be a number or an array of numbers, not a JSON {_json_kind(v)}",
-                          Location(file=path))
+        raise DataProblem(f"'{where}' must be a number or an array of numbers, not a JSON {_json_kind(v)}", here)
+    bad = _first_leaf(v, lambda x: isinstance(x, (str, bool, dict)) or x is None)
+    if bad is not None:  # checked before the shape, so ["1", 2] is not called ragged
+        raise DataProblem(f"'{where}' must contain only numbers, but {_entry(where, bad[0])} is a JSON "
+                          f"{_json_kind(bad[1])}", here)
+    big = _first_leaf(v, lambda x: isinstance(x, int) and abs(x) > _FLOAT_MAX)
+    if big is not None:
+        raise DataProblem(f"{_entry(where, big[0])} is too large for a floating-point number", here)
     try:
         a = np.array(v, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataProblem(f"'{where}' is not a rectangular array of numbers", Location(file=path)) from None
-    if isinstance(v, list) and _has_bad_leaf(v):
-        raise DataProblem(f"'{where}' must contain only numbers", Location(file=path))
+    except ValueError:
+        why = f"more than {_MAX_DIMS} dimensions" if _depth(v) > _MAX_DIMS else "rows of different lengths"
+        raise DataProblem(f"'{where}' is not a rectangular array of numbers: it has {why}", here) from None
+    check_finite(a, where, here)
     return a
 
 
-def _has_bad_leaf(v) -> bool:
-    if isinstance(v, list):
-        return any(_has_bad_leaf(x) for x in v)
-    return isinstance(v, (str, bool)) or v is None
+_FLOAT_MAX = int(np.finfo(np.float64).max)
+_MAX_DIMS = 64  # numpy's limit on the number of axes
+
+
+def _depth(v) -> int:
+    """How deeply the first elements of ``v`` nest (the number of axes, for a rectangular array)."""
+    n = 0
+    while isinstance(v, list):
+        n, v = n + 1, (v[0] if v else None)
+    return n
+
+
+def _first_leaf(v, test):
+    """``(index, leaf)`` of the first leaf of nested lists ``v`` for which ``test`` holds, or None.
+
+    Iterative, so that a deeply nested array cannot exhaust the stack here.
+    """
+    stack = [((), v)]
+    while stack:
+        idx, x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(((*idx, i), y) for i, y in reversed(list(enumerate(x))))
+        elif test(x):
+            return idx, x
+    return None
+
+
+def _entry(where: str, idx) -> str:
+    """``theta[1, 2]``: the name of one entry of an array, as the tables name gradient entries."""
+    return f"{where}[{', '.join(map(str, idx))}]" if idx else where
+
+
+def check_finite(a: np.ndarray, where: str, here: Location) -> None:
+    """Raise naming the first NaN or infinity of ``a``: such a value is never a usable param or datum."""
+    finite = np.isfinite(a)
+    if not finite.all():
+        idx = tuple(int(i) for i in np.unravel_index(np.argmin(finite), a.shape))
+        raise DataProblem(f"{_entry(where, idx)} is not finite ({a[idx]}); params and data must be finite "
+                          f"numbers", here)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,10 +211,7 @@ def _from_npz(path: str) -> dict:
             if bad is not None:
                 raise DataProblem(f"key '{key}' has '{_short(bad)}' where a list index goes; indices are "
                                   f"written 0, 1, 2, ... in ASCII digits without leading zeros", here)
-            try:
-                value = np.asarray(archive[key], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise DataProblem(f"array '{key}' is not numeric", here) from None
+            value = _npz_member(archive, key, here)
             node = tree
             for j, part in enumerate(parts[:-1]):
                 child = node.setdefault(part, {})
@@ -145,6 +223,29 @@ def _from_npz(path: str) -> dict:
                 raise DataProblem(f"key '{key}' is both an array and a record of other keys", here)
             node[parts[-1]] = value
     return {k: _lists(v, k, here) for k, v in tree.items()}
+
+
+_KINDS = {"b": "booleans", "c": "complex numbers", "M": "dates", "m": "time spans", "U": "strings",
+          "S": "bytes", "O": "Python objects", "V": "records or raw bytes"}
+
+
+def _npz_member(archive, key: str, here: Location) -> np.ndarray:
+    """The array ``key`` of an open archive as finite float64; only integer and float arrays qualify."""
+    try:
+        raw = archive[key]
+    # Reading one member can fail in many ways (a bad CRC, a truncated or encrypted member, an object
+    # array that needs pickle, a header numpy does not understand); each is a fault of the file.
+    except Exception as err:  # noqa: BLE001
+        raise DataProblem(f"cannot read array '{key}' from the archive ({type(err).__name__}: {err})",
+                          here) from None
+    # By kind, not np.issubdtype: numpy counts timedelta64 as an integer type.
+    if raw.dtype.kind not in "iuf":
+        what = _KINDS.get(raw.dtype.kind, "values that are not numbers")
+        raise DataProblem(f"array '{key}' holds {what} (dtype {raw.dtype}); only integer and floating-point "
+                          f"arrays are accepted", here)
+    value = np.asarray(raw, dtype=np.float64)
+    check_finite(value, key, here)
+    return value
 
 
 def _is_index(part: str) -> bool:
