@@ -56,9 +56,17 @@ def _inputs(args, model):
     prog = model.program
     params = load_values(args.params)
     _names(params, prog.params, "param", args.params, "--params")
-    data = load_values(args.data) if args.data else {}
+    data = load_values(args.data) if args.data is not None else {}
     _names(data, prog.data, "data", args.data, "--data")
     return params, data
+
+
+def _check_input_names(args) -> None:
+    """``--params ''`` or ``--data ''`` is a mistake, not "no file": refuse it before any work."""
+    from .main import check_given
+
+    check_given(args.params, "--params")
+    check_given(args.data, "--data")
 
 
 def _names(given, declared, what, path, option):
@@ -153,6 +161,7 @@ def add_inspect_arguments(parser):
 
 
 def run_inspect(args) -> int:
+    _check_inspect_outputs(args)
     model = _model(args.file)
     if args.dump:
         print(_dump(model, args.dump, args.mode), end="")
@@ -172,6 +181,24 @@ def run_inspect(args) -> int:
         if out:
             print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _check_inspect_outputs(args) -> None:
+    """Usage errors of ``inspect``'s output options, found before the program is compiled."""
+    from .main import PICTURE_SUFFIXES, check_output
+
+    if args.dump:
+        # --dump prints one phase and nothing else, so these would be dropped without a word.
+        given = [opt for opt, v in (("--json", args.json), ("--dot", args.dot), ("--png", args.png)) if v is not None
+                 and v is not False]
+        if given:
+            raise _usage(f"--dump prints one phase only and cannot be combined with {' or '.join(given)}")
+    if args.dot is not None:
+        check_output(args.dot, "--dot", protect=[args.file])
+    if args.png is not None:
+        check_output(args.png, "--png", PICTURE_SUFFIXES, protect=[args.file])
+    if args.dot is not None and args.png is not None and Path(args.dot).resolve() == Path(args.png).resolve():
+        raise _usage(f"--dot and --png both name {args.dot}; the picture would overwrite the DOT text")
 
 
 def _dump(model, what, mode) -> str:
@@ -199,6 +226,7 @@ def add_exact_arguments(parser):
 
 
 def run_exact(args) -> int:
+    _check_input_names(args)
     model = _model(args.file)
     params, data = _inputs(args, model)
     if args.limit < 1:
@@ -250,6 +278,7 @@ class _Progress:
 
 
 def run_estimate(args) -> int:
+    _check_input_names(args)
     model = _model(args.file)
     params, data = _inputs(args, model)
     R = args.replicates
@@ -311,6 +340,7 @@ def add_bias_arguments(parser):
 def run_bias(args) -> int:
     from ..testing import bias
 
+    _check_input_names(args)
     model = _model(args.file)
     params, data = _inputs(args, model)
     if args.limit < 1:

@@ -40,12 +40,26 @@ Y = np.array([1.0, 0.5, 2.0, 1.5, 3.5, 2.0])
 DATA = {"D": {"x": X, "y": Y}, "Dv": {"x": np.array([1.0, 2.0]), "y": np.array([1.5, 2.5])}}
 PARAMS = {"theta": 0.0}
 HEADLINE_B = 1
+DEFAULT_OUT = "stochdiff-demo.png"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="PNG", default="stochdiff-demo.png",
-                        help="where to save the plot (default: ./stochdiff-demo.png)")
+    parser.add_argument("--out", metavar="PNG",
+                        help=f"where to save the plot, .png or .svg (default: ./{DEFAULT_OUT})")
     parser.add_argument("--no-plot", action="store_true", help="print the tables only; save no plot")
+
+
+def _plot_path(args: argparse.Namespace) -> str | None:
+    """Where the plot goes (None with --no-plot), checked before the tables take their second."""
+    from .main import PICTURE_SUFFIXES, CommandLineError, check_output
+
+    if args.no_plot:
+        if args.out is not None:
+            raise CommandLineError("--out and --no-plot contradict each other; give one of them")
+        return None
+    out = DEFAULT_OUT if args.out is None else args.out
+    check_output(out, "--out", PICTURE_SUFFIXES)
+    return out
 
 
 def analyse(b: int) -> dict:
@@ -121,12 +135,20 @@ def plot(rows: list, out: str) -> str | None:
     ax2.set_xticks(bs)
     ax2.legend()
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
+    try:
+        fig.savefig(out, dpi=110)
+    except OSError as err:  # e.g. no permission; the name itself was checked before the work
+        from .main import CommandLineError
+
+        raise CommandLineError(f"cannot write {out}: {err.strerror or err}") from None
+    finally:
+        plt.close(fig)
     return out
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the tables (and save the plot unless --no-plot); every number is computed exactly."""
+    out = _plot_path(args)
     start = time.perf_counter()
     n = len(X)
     print("stochdiff demo: the meta-gradient of one SGD step, GD-by-GD versus GD-by-SGD")
@@ -141,10 +163,10 @@ def run(args: argparse.Namespace) -> int:
     print("The naive bias shrinks with the minibatch size b (theory: bias(1) (n - b) / (b (n - 1))):")
     print(sweep_table(rows))
     print()
-    if args.no_plot:
+    if out is None:
         print("plot: skipped (--no-plot)")
     else:
-        saved = plot(rows, args.out)
+        saved = plot(rows, out)
         if saved is None:
             print("plot: matplotlib is not installed, so no plot was saved "
                   "(pip install \"stochdiff[plot]\" or pip install matplotlib)")

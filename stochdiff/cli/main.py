@@ -16,6 +16,7 @@ import argparse
 import importlib
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 
 import stochdiff
@@ -55,6 +56,48 @@ def load_program(path: str):
         raise CommandLineError(f"cannot read {path}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise CommandLineError(f"cannot read {path}: not UTF-8 text") from None
+
+
+PICTURE_SUFFIXES = (".png", ".svg")
+
+
+def check_output(path, option: str, suffixes=None, protect=()) -> None:
+    """Refuse an output file before any work is done, so a long run never ends in a failed save.
+
+    ``path`` must be a non-empty name whose directory exists and that is not itself a directory;
+    with ``suffixes`` its suffix must be one of them (matplotlib would otherwise append ``.png`` to
+    a bare name, or reject the format after the work); it must not be one of the files ``protect``
+    (the program being read).  ``inspect --png``/``--dot`` and ``demo --out`` all use this check.
+    """
+    if not path:
+        raise CommandLineError(f"{option} needs a file name, not an empty string")
+    target = Path(path)
+    if target.is_dir():
+        raise CommandLineError(f"{option} {path} is a directory; give the name of a file to write")
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise CommandLineError(f"cannot tell which picture format {path!r} should be: name it "
+                               f"{' or '.join(suffixes)}")
+    parent = target.parent
+    if not parent.is_dir():
+        raise CommandLineError(f"cannot write {path}: the directory {parent} does not exist")
+    for other in protect:
+        if target.resolve() == Path(other).resolve() or _same_file(target, Path(other)):
+            raise CommandLineError(f"{option} {path} is the program file itself; writing there would "
+                                   f"overwrite it")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two existing names are one file (a hard link included)."""
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def check_given(path, option: str) -> None:
+    """An option that names a file must not be given an empty string (it would look like no file)."""
+    if path is not None and not path:
+        raise CommandLineError(f"{option} needs a file name, not an empty string")
 
 
 # ---------------------------------------------------------------------------------------------
