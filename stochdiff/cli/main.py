@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,8 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A reader that stopped reading (``stochdiff ... | head -1``) is not an error worth a traceback;
+# 128 + SIGPIPE is the status a shell reports for a command that a closed pipe stopped.
+BROKEN_PIPE_STATUS = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # inside the try: buffered output to a closed pipe fails only here
+        return status
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_STATUS
+
+
+def _run(argv) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -204,6 +220,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at devnull, so the interpreter's own flush at exit does not fail a second time.
+
+    This is the recipe of the Python documentation (library/signal.html, "Note on SIGPIPE"); a
+    stdout without a file descriptor (a test's capture) has nothing left to flush.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":
