@@ -15,12 +15,18 @@ __version__ = "0.1.0"
 def parse(text: str, filename: str | None = None):
     """Parse and check ``text``; return a :class:`~stochdiff.ir.program.Program`."""
     from .ir.program import Program
+    from .syntax.depth import deep_recursion, too_deep
     from .syntax.parser import parse_module
 
     if not isinstance(text, str):
         raise StochdiffError(f"a program is source text (a str), not {type(text).__name__}",
                              Location(filename or "<string>"))
-    return Program.from_module(parse_module(text, filename or "<string>"))
+    with deep_recursion():
+        module = parse_module(text, filename or "<string>")
+        try:
+            return Program.from_module(module)
+        except RecursionError:
+            raise too_deep(module) from None
 
 
 def load(path):

@@ -3,6 +3,8 @@ a body that never draws its variable, a joint conditional draw, a bernoulli insi
 choice, a 2-D dropout mask in a product of expectations, and an expectation hoisted out of a
 sibling (it depends on the task, not on the validation draw)."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -61,3 +63,28 @@ def test_naive_certificate_is_sound(name):
         np.testing.assert_allclose(mean.grad["theta"], exact.grad["theta"], rtol=1e-10, atol=1e-12)
     if not est.certificate.grad_unbiased:
         assert est.certificate.reasons and all("line" in r for r in est.certificate.reasons)
+
+
+# ---------------------------------------------------------------- very long expressions
+
+LONG_SUM = "param theta\nconst c = 2\nminimize {} wrt theta\n"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the recursion limit is raised only where it is safe")
+def test_a_sum_of_thousands_of_terms_compiles_and_formats():
+    src = LONG_SUM.format(" + ".join(["c * theta"] * 3000))
+    assert sd.compile(src).exact({"theta": 1.5}).value == pytest.approx(9000.0)
+    assert sd.format(src) == src
+
+
+@pytest.mark.parametrize("run", [sd.parse, sd.format], ids=["parse", "format"])
+def test_a_program_nested_too_deeply_names_the_statement(run, monkeypatch):
+    from stochdiff.syntax import depth
+
+    before = sys.getrecursionlimit()
+    monkeypatch.setattr(depth, "FRAMES", before + 1000)  # so that a test needs only a small program
+    src = LONG_SUM.format("-" * (before + 5000) + "theta")
+    with pytest.raises(sd.SyntaxProblem, match="nested too deeply") as info:
+        run(src)
+    assert (info.value.line, info.value.column) == (3, 1)
+    assert sys.getrecursionlimit() == before

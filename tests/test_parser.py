@@ -310,10 +310,11 @@ def test_deep_nesting_is_handled():
     assert expr("(" * 200 + "a" + ")" * 200) == V("a")
     assert expr("-" * 100 + "a") is not None
     assert expr("f(" * 100 + "a" + ")" * 100) is not None
-    too_deep = ["x = " + "-" * 20000 + "1", "x = " + "+".join(["a"] * 20000), "x = " + "[" * 20000 + "1" + "]" * 20000]
-    for text in too_deep:
-        with pytest.raises(SyntaxProblem):
-            parse_module(text)
+    # the tree transformer is not recursive: depth is limited by the passes after parsing
+    # (tests/test_edge_cases.py), not by the parser
+    deep = ["x = " + "-" * 20000 + "1", "x = " + "+".join(["a"] * 20000), "x = " + "[" * 20000 + "1" + "]" * 20000]
+    for text in deep:
+        assert len(parse_module(text).stmts) == 1
 
 
 def test_parser_is_built_once():

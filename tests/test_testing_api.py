@@ -196,7 +196,7 @@ def test_support_too_large_says_how_to_raise_the_limit():
     with pytest.raises(SupportTooLarge) as err:
         exact_mean(est, params, limit=1000)
     msg = str(err.value)
-    assert "1,000 joint configurations" in msg and "limit=" in msg and "m" in msg
+    assert "limit of 1,000" in msg and "joint configurations" in msg and "limit=" in msg and "m" in msg
     assert err.value.line == 2  # points at the random declaration
     res = exact_mean(est, params, limit=5000)  # 2^12 = 4096 configurations
     np.testing.assert_allclose(res.value, model.exact(params).value, rtol=1e-10)

@@ -37,9 +37,15 @@ def format_source(text: str, filename: str = "<string>") -> str:
 
     Raises :class:`~stochdiff.errors.SyntaxProblem` when ``text`` does not parse.
     """
+    from .depth import deep_recursion, too_deep
     from .parser import parse_module  # imported here so the formatter has no parser cost
 
-    return format_module(parse_module(text, filename))
+    with deep_recursion():
+        module = parse_module(text, filename)
+        try:
+            return format_module(module)
+        except RecursionError:
+            raise too_deep(module) from None
 
 
 def format_expr(expr) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
+from lark.visitors import Transformer_NonRecursive
 from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken, VisitError)
 
@@ -97,7 +98,7 @@ def _binop(op: str, ch, loc: Location) -> ast.BinOp:
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
+class _ToAst(Transformer_NonRecursive):  # non-recursive: long expressions make deep trees
     """Parse tree -> AST.  Method names are the rule aliases of the grammar."""
 
     def __init__(self, filename: str, text: str):
