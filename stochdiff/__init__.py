@@ -33,12 +33,19 @@ def load(path):
     """Read, parse and check the program in the file ``path``."""
     from pathlib import Path
 
-    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise StochdiffError(f"cannot read the program: {reason}", Location(str(path))) from None
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise StochdiffError(f"cannot read the program: {e.strerror or e}", Location(str(path))) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # point at the offending byte, as a syntax error would
+        line = raw.count(b"\n", 0, e.start) + 1
+        start = raw.rfind(b"\n", 0, e.start) + 1
+        column = len(raw[start:e.start].decode("utf-8", "replace")) + 1
+        raise SyntaxProblem(f"the file is not UTF-8 text: byte 0x{raw[e.start]:02x} cannot be decoded",
+                            Location(str(path), line, column, line, column + 1, raw.decode("utf-8", "replace"))) from None
     return parse(text, str(path))
 
 

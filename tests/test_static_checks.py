@@ -229,9 +229,11 @@ def test_load_of_a_missing_file_is_a_stochdiff_error(tmp_path):
     with pytest.raises(sd.StochdiffError, match="cannot read the program"):
         sd.load(tmp_path / "nope.sd")
     bad = tmp_path / "latin1.sd"
-    bad.write_bytes(b"param \xe9\n")
-    with pytest.raises(sd.StochdiffError, match="cannot read the program"):
+    bad.write_bytes("param théta\nminimize th".encode() + b"\xe9ta wrt th\xe9ta\n")
+    with pytest.raises(sd.SyntaxProblem, match="not UTF-8 text: byte 0xe9") as info:
         sd.load(bad)
+    assert (info.value.line, info.value.column) == (2, 12)  # columns count characters, not bytes
+    assert "minimize th" in str(info.value)
 
 
 def test_every_error_class_is_exported_and_raised_as_documented():
