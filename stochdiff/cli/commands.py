@@ -289,41 +289,77 @@ def run_estimate(args) -> int:
     if not 0 <= args.seed < 2 ** 63:
         raise _usage(f"--seed must be a whole number from 0 to 2**63 - 1, not {args.seed}")
     est = model.estimator(args.mode, samples=args.samples)
-    est(params, data, seed=args.seed)  # validates seed, params and data before the long run
+    first = est(params, data, seed=args.seed)  # validates seed, params and data before the long run
+    width = len(_entries(first.value, first.grad))
+    moments = _Moments()
     progress = _Progress(R, not args.json and sys.stderr.isatty())
-    chunk = max(1, math.ceil(R / 50))
-    parts = []
+    chunk = max(1, min(math.ceil(R / 50), CHUNK_REPLICATES, CHUNK_VALUES // width))
     try:
         for start in range(0, R, chunk):
             stop = min(R, start + chunk)
-            parts.append(est.replicate_range(params, data, args.seed, start, stop))
+            part = est.replicate_range(params, data, args.seed, start, stop)
+            names, columns = _columns(part.value, part.grad)
+            moments.add(columns)
             progress.update(stop)
     finally:
         progress.close()
-    value = np.concatenate([np.atleast_1d(p.value) for p in parts])
-    grad = {k: _concat([p.grad[k] for p in parts]) for k in parts[0].grad}
-    rows = []
-    for name, x in _entries(value, grad, lead=1):
-        mean = float(np.mean(x))
-        se = float(np.std(x, ddof=1) / math.sqrt(R)) if R > 1 else float("nan")
-        rows.append((name, mean, se))
+    se = moments.stderr()
+    rows = [(n, float(moments.mean[j]), None if se is None else float(se[j])) for j, n in enumerate(names)]
     if args.json:
         _print_json({"version": "stochdiff.estimate/1", "file": model.program.filename, "mode": args.mode,
                      "samples": args.samples, "replicates": R, "seed": args.seed,
-                     "entries": [{"name": n, "mean": m, "stderr": None if math.isnan(s) else s} for n, m, s in rows],
+                     "entries": [{"name": n, "mean": m, "stderr": s} for n, m, s in rows],
                      "certificate": est.certificate.to_json()})
         return 0
     print(f"estimate: {_name(model)}, {args.mode} estimator, {R} replicate{'s' * (R != 1)} of "
           f"{args.samples} sample{'s' * (args.samples != 1)} per expectation, seed {args.seed}")
-    print(_table(["", "mean", "std. error"], [[n, _num(m), _num(s)] for n, m, s in rows]))
+    print(_table(["", "mean", "std. error"], [[n, _num(m), "n/a" if s is None else _num(s)] for n, m, s in rows]))
+    if se is None:
+        print("(a standard error needs at least 2 replicates)")
     print(est.certificate)
     return 0
 
 
-def _concat(xs):
-    if isinstance(xs[0], dict):
-        return {k: _concat([x[k] for x in xs]) for k in xs[0]}
-    return np.concatenate([np.asarray(x) for x in xs])
+# Replicates per chunk: enough to keep numpy busy, few enough that memory does not grow with R.
+CHUNK_REPLICATES = 10_000
+CHUNK_VALUES = 4_000_000  # and at most this many numbers (replicates x entries) in one chunk
+
+
+def _columns(value, grad):
+    """The names of the value and every gradient entry, and a (replicates, entries) matrix of them."""
+    entries = _entries(np.atleast_1d(value), grad, lead=1)
+    return [n for n, _ in entries], np.stack([np.reshape(x, -1) for _, x in entries], axis=1)
+
+
+class _Moments:
+    """Mean and sum of squared deviations of each column, merged chunk by chunk.
+
+    The pairwise update of Chan, Golub and LeVeque keeps the memory independent of the number of
+    replicates and is as accurate as one pass of numpy over all of them.
+    """
+
+    def __init__(self):
+        self.n, self.mean, self.m2 = 0, None, None
+
+    def add(self, x: np.ndarray) -> None:
+        """Merge the rows of ``x`` (one per replicate) into the running moments."""
+        n_c = x.shape[0]
+        mean_c = x.mean(axis=0)
+        m2_c = ((x - mean_c) ** 2).sum(axis=0)
+        if self.n == 0:
+            self.n, self.mean, self.m2 = n_c, mean_c, m2_c
+            return
+        n = self.n + n_c
+        delta = mean_c - self.mean
+        self.mean = self.mean + delta * (n_c / n)
+        self.m2 = self.m2 + m2_c + delta ** 2 * (self.n * n_c / n)
+        self.n = n
+
+    def stderr(self):
+        """Sample standard deviation / sqrt(n) per column, or None for a single replicate."""
+        if self.n < 2:
+            return None
+        return np.sqrt(self.m2 / (self.n - 1)) / math.sqrt(self.n)
 
 
 # ---------------------------------------------------------------------------------------------
