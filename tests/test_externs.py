@@ -131,3 +131,19 @@ def rand(batch, event):
 
 def test_extern_kernels_are_the_call_functions():
     assert EXTERN_KERNELS == {"call": call, "call_taped": call_taped, "call_back": call_back}
+
+
+@pytest.mark.parametrize("mode", ["naive", "independent"])
+def test_an_extern_may_return_a_record(mode):
+    # a plain dict of traced values is opaque to autograd: the runtime must trace the record
+    def rec(w, x):
+        return {"out": ext(w, x), "unused": {"deep": x * w["c"]}}
+
+    via_record = SRC.replace("extern f(w, x)", "extern g(w, x)").replace("f(w, b.x)", "g(w, b.x).out")
+    a = sd.compile(via_record, externs={"g": rec}).estimator(mode)(PARAMS, DATA, seed=3, replicates=4)
+    b = sd.compile(SRC, externs={"f": ext}).estimator(mode)(PARAMS, DATA, seed=3, replicates=4)
+    np.testing.assert_allclose(a.value, b.value, rtol=1e-12)
+    for k in PARAMS["w"]:
+        np.testing.assert_allclose(a.grad["w"][k], b.grad["w"][k], rtol=1e-10, atol=1e-12)
+    exact = sd.compile(via_record, externs={"g": rec}).exact(PARAMS, DATA)
+    assert exact.value == pytest.approx(sd.compile(SRC, externs={"f": ext}).exact(PARAMS, DATA).value)

@@ -17,15 +17,19 @@ from __future__ import annotations
 import autograd
 import autograd.numpy as anp
 import numpy as np
+from autograd.builtins import DictBox
 from autograd.builtins import dict as ag_dict
 
 from .kernels import F64
 
 
+RECORDS = (dict, DictBox)
+
+
 def resolve(key, externs):
     """The Python function behind a ``call`` node."""
     if key[0] == "extern":
-        return externs[key[1]]
+        return _traced_records(externs[key[1]])
     _, base, n, wrt = key
     f = resolve(base, externs)
     one = len(wrt) == 1  # autograd returns a bare adjoint, not a tuple, for one argnum
@@ -46,12 +50,32 @@ def resolve(key, externs):
     return vjps
 
 
+def _traced_records(f):
+    """``f``, returning autograd's dict where it returns a plain dict, so that autograd traces
+    the record (a plain dict of traced values is opaque to it)."""
+
+    def extern(*args):
+        return _record(f(*args))
+
+    extern.__name__ = getattr(f, "__name__", "extern")
+    return extern
+
+
+def _record(x):
+    if type(x) is dict:
+        return ag_dict({k: _record(v) for k, v in x.items()})
+    return x
+
+
 def dense_like(g, ans):
-    """``g`` with the structure of ``ans``: missing record fields (zero adjoints) filled in."""
-    if isinstance(ans, dict):
-        return {k: dense_like(g.get(k) if isinstance(g, dict) else None, v) for k, v in ans.items()}
+    """``g`` with the structure of ``ans``: missing record fields (zero adjoints) filled in.
+
+    Under a second-order trace both may be autograd's traced dicts, which are not ``dict``s.
+    """
+    if isinstance(ans, RECORDS):
+        return {k: dense_like(g.get(k) if isinstance(g, RECORDS) else None, v) for k, v in ans.items()}
     zero = anp.zeros(anp.shape(ans))
-    if g is None or isinstance(g, dict):
+    if g is None or isinstance(g, RECORDS):
         return zero
     return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
 
