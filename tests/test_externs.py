@@ -147,3 +147,9 @@ def test_an_extern_may_return_a_record(mode):
         np.testing.assert_allclose(a.grad["w"][k], b.grad["w"][k], rtol=1e-10, atol=1e-12)
     exact = sd.compile(via_record, externs={"g": rec}).exact(PARAMS, DATA)
     assert exact.value == pytest.approx(sd.compile(SRC, externs={"f": ext}).exact(PARAMS, DATA).value)
+
+
+def test_an_extern_of_no_arguments():
+    m = sd.compile("param theta\nextern f()\nminimize theta * f() wrt theta\n", externs={"f": lambda: 3.0})
+    for r in (m.exact({"theta": 2.0}), m.estimator("naive")({"theta": 2.0})):
+        assert (r.value, r.grad["theta"]) == (6.0, 3.0)

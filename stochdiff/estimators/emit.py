@@ -96,8 +96,7 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             note += (f"const {at[0]} = " if op == "const" else "") + fmt_value(at[-1])
         elif op == "sample":
             sid, pos, dist, static, name = at
-            args = ", ".join(ref(a, d - 1) for a in n.args)
-            code = f"S.draw({sid}, {pos}, {dist!r}, {static!r}, ({args}{',' if n.args else ''}))"
+            code = f"S.draw({sid}, {pos}, {dist!r}, {static!r}, {_tuple([ref(a, d - 1) for a in n.args])})"
             note += f"stream s{sid}: draw {name} for {g.scopes[sid].label}"
         elif op == "expect":
             sid = at[0]
@@ -109,17 +108,17 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
             if fkey not in fn_ix:
                 fn_ix[fkey] = len(fns)
                 fns.append(fkey)
-            args = ", ".join(ref(a, d) for a in n.args)
+            args = _tuple([ref(a, d) for a in n.args])
             if i in tape_key:
-                code = f"k_call_taped(F[{fn_ix[fkey]}], ({args},), {bd}, T, {i})"
+                code = f"k_call_taped(F[{fn_ix[fkey]}], {args}, {bd}, T, {i})"
             elif i in tape_of:
-                code = f"k_call_back(F[{fn_ix[fkey]}], ({args},), {bd}, T, {tape_of[i]})"
+                code = f"k_call_back(F[{fn_ix[fkey]}], {args}, {bd}, T, {tape_of[i]})"
             else:
-                code = f"k_call(F[{fn_ix[fkey]}], ({args},), {bd})"
+                code = f"k_call(F[{fn_ix[fkey]}], {args}, {bd})"
             note += _fn_text(key)
         elif op == "select":
             idx, *branches = n.args
-            code = f"k_select({ref(idx, d)}, ({', '.join(ref(b, d) for b in branches)},), {bd})"
+            code = f"k_select({ref(idx, d)}, {_tuple([ref(b, d) for b in branches])}, {bd})"
             note += "match " + ", ".join(at[0])
         else:
             args = [ref(a, d) for a in n.args] + [repr(a) for a in at] + [str(bd)]
@@ -131,6 +130,11 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
     src.append(f"    return ({outs},)")
     del head
     return Emitted("\n".join(src) + "\n", tuple(consts), tuple(fns), lines, tuple(k for k, _ in g.outputs))
+
+
+def _tuple(items) -> str:
+    """Python tuple syntax: ``()``, ``(a,)``, ``(a, b)``."""
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
 def _fn_text(key) -> str:
