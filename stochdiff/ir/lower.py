@@ -22,9 +22,8 @@ from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
 from . import names as N
 from .graph import Builder, Graph, Var
+from .loops import MAX_UNROLL, count_unrolled
 from .statics import static, static_int, static_shape, try_static
-
-MAX_UNROLL = 100_000
 
 
 @dataclass(eq=False)
@@ -83,6 +82,7 @@ class Lowerer:
         self.free_stack: set = set()
         self.randoms: list = []
         self.expectations: dict = {}  # eid -> info dict
+        self.unrolled = 0  # loop-body iterations of the loops unrolled so far, against MAX_UNROLL
 
     # ----------------------------------------------------------------- statements
     def run(self) -> Graph:
@@ -154,9 +154,9 @@ class Lowerer:
                     case A.For(var=v, lo=lo, hi=hi, body=body):
                         a = static_int(lo, env, "the loop's lower bound")
                         z = static_int(hi, env, "the loop's upper bound")
-                        if z - a + 1 > MAX_UNROLL:
-                            raise StructureProblem(f"the loop unrolls {z - a + 1} times, more than the limit of "
-                                                   f"{MAX_UNROLL}", s.loc)
+                        if not self.loops:
+                            # an outermost loop: count its whole nest before unrolling any of it
+                            self.unrolled += count_unrolled(s, env, MAX_UNROLL - self.unrolled)
                         saved = env.get(v.name)
                         if saved is not None and saved.kind not in (N.LOOP, N.VALUE):
                             raise NameProblem(f"loop variable '{v.name}' hides {N.KIND_WORD[saved.kind]}", v.loc)

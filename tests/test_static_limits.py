@@ -1,0 +1,72 @@
+"""Limits on what the compiler does before anything runs: the total number of unrolled loop
+iterations, the size of folded constants, and the shape of constant array literals.  Each
+limit is refused with one located sentence, before the expensive work, never with a raw
+Python exception."""
+
+import time
+
+import pytest
+
+import stochdiff as sd
+from stochdiff.errors import StructureProblem
+
+
+def program(*lines: str) -> str:
+    return "\n".join(("param theta",) + lines + ("minimize sum(theta) wrt theta", ""))
+
+
+def refused(text: str):
+    with pytest.raises(StructureProblem) as info:
+        sd.parse(text)
+    return info.value
+
+
+# --------------------------------------------------------------------- unrolling
+def test_nested_loops_count_towards_one_total():
+    # each loop is short, but the nest unrolls a million bodies (this took 16 s when the
+    # limit applied to each loop on its own)
+    start = time.perf_counter()
+    err = refused(program("w = theta", "for k in 1..1000 {", "  for j in 1..1000 {", "    w = w", "  }", "}"))
+    assert time.perf_counter() - start < 5
+    assert (err.line, err.column) == (4, 12)  # the inner loop's range, where the total crosses the limit
+    assert "limit of 100,000 unrolled loop iterations in total" in err.message
+    assert "nested loop" in err.message and "\n" not in err.message
+
+
+def test_deep_nest_of_long_loops_is_refused_before_unrolling():
+    start = time.perf_counter()
+    err = refused(program("for a in 1..100000 {", "  for b in 1..100000 {", "    for c in 1..100000 {", "    }",
+                          "  }", "}"))
+    assert time.perf_counter() - start < 5
+    assert err.line == 3
+
+
+def test_sibling_loops_add_up():
+    err = refused(program("for a in 1..60000 {", "}", "for b in 1..60000 {", "}"))
+    assert (err.line, err.column) == (4, 10)
+    assert "in total" in err.message
+
+
+def test_one_long_loop_says_how_long():
+    err = refused(program("for k in 1..200000 {", "}"))
+    assert err.message == "the loop unrolls 200,000 times, more than the limit of 100,000 loop iterations"
+    assert (err.line, err.column) == (2, 10)
+    assert str(err).splitlines()[-1] == "             " + "^" * 9
+
+
+def test_exactly_the_limit_is_accepted():
+    # 10 outer iterations + 10 * 9999 inner ones = 100,000
+    sd.parse(program("for k in 1..10 {", "  for j in 1..9999 {", "  }", "}"))
+    refused(program("for k in 1..10 {", "  for j in 1..10000 {", "  }", "}"))
+
+
+def test_inner_bounds_that_depend_on_the_outer_variable_are_counted_exactly():
+    # sum over k of k = 5050 inner iterations, plus 100 outer ones
+    sd.parse(program("for k in 1..100 {", "  for j in 1..k {", "  }", "}", "for m in 1..94850 {", "}"))
+    err = refused(program("for k in 1..100 {", "  for j in 1..k {", "  }", "}", "for m in 1..94851 {", "}"))
+    assert err.line == 6
+
+
+def test_a_bad_inner_bound_is_still_reported_where_it_is():
+    err = refused(program("for k in 1..3 {", "  w = theta", "  for j in 1..w {", "  }", "}"))
+    assert (err.line, err.column) == (4, 15) and "'w' is a value" in err.message
