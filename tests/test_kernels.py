@@ -396,7 +396,7 @@ def test_select_records():
 def test_seed():
     s = K.seed(np.ones((3, 1)), 2)
     assert s.shape == (3, 1) and (s == 1).all()
-    with pytest.raises(KernelError, match=r"the differentiated expression is not a scalar; its shape is \(3,\)"):
+    with pytest.raises(KernelError, match=r"must be a scalar to be differentiated, but its shape is \(3,\)"):
         K.seed(np.ones((2, 1, 3)), 2)
 
 

@@ -207,8 +207,25 @@ def test_extern_that_returns_nan_is_blamed(examples_dir, mode):
 def test_non_scalar_objective(how):
     m = sd.compile("param theta\nminimize theta * 2 wrt theta\n")
     params = {"theta": np.zeros(3)}
-    err = expect_error(lambda: run(m, how, params, None), "scalar", "(3,)", params=params)
+    err = expect_error(lambda: run(m, how, params, None), "the objective must be a scalar", "(3,)",
+                       params=params)
     assert err.line == 2
+    assert "seed" not in err.message  # no internal op names
+
+
+@pytest.mark.parametrize("how", RUNNERS)
+def test_grad_of_a_non_scalar(how):
+    m = sd.compile("param theta\nminimize sum(grad(theta * theta, theta)) wrt theta\n")
+    params = {"theta": np.zeros(2)}
+    err = expect_error(lambda: run(m, how, params, None), "the expression in grad(...) must be a scalar", "(2,)",
+                       params=params)
+    assert (err.line, err.column) == (2, 14)
+
+
+def test_a_zeroth_power_has_a_zero_derivative_everywhere():
+    m = sd.compile("param theta\nminimize theta ^ 0 + 2 * theta wrt theta\n")
+    for r in (m.exact({"theta": 0.0}), m.estimator()({"theta": 0.0})):
+        assert (r.value, r.grad["theta"]) == (1.0, 2.0)
 
 
 @pytest.mark.filterwarnings("ignore:Output seems independent of input")

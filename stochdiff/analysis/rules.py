@@ -41,6 +41,8 @@ def _pow(e, g, n, a, b):
     bn = e.b.nodes[b]
     if bn.op in ("lit", "const") and isinstance(bn.attrs[-1], (int, float)):
         k = bn.attrs[-1]
+        if k == 0:  # a ^ 0 is constant; k * a ^ (k - 1) would be 0 * inf at a = 0
+            return None, None
         if k == 1:
             return _unb(e, g, a), None
         da = e.mul(g, e.mul(e.lit(k), a if k == 2 else e.pow(a, e.lit(k - 1))))

@@ -229,12 +229,14 @@ class _Code:
         if node is None:
             return EvaluationProblem(f"evaluation failed: {msg}")
         n = self.graph.nodes[node]
-        what = _describe(n)
+        what = _describe(n, self.graph)
         if isinstance(e, _NonFinite):
             return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
         if isinstance(e, MemoryError):
             return EvaluationProblem(f"{what} needs more memory than this machine has", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
+            if n.op == "seed":  # the kernel's sentence continues the subject: "... must be a scalar ..."
+                return EvaluationProblem(f"{what} {msg}", n.loc)
             return EvaluationProblem(msg if msg.startswith(what) else f"{what}: {msg}", n.loc)
         if n.op == "call":
             return EvaluationProblem(f"{what} raised {type(e).__name__}: {msg}", n.loc)
@@ -281,7 +283,9 @@ def _checked(f):
     return run
 
 
-def _describe(n) -> str:
+def _describe(n, g) -> str:
+    if n.op == "seed":  # where reverse mode starts: the objective, or the expression of a grad(...)
+        return "the objective" if n.loc == g.meta_get("objective_loc") else "the expression in grad(...)"
     if n.op == "call":
         return f"extern {extern_of(n.attrs[0])[0]}"
     if n.op == "sample":

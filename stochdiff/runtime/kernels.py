@@ -458,9 +458,9 @@ def select_mask(g, idx, k, d):
 def seed(x, d):
     """The seed of reverse mode: ones with ``x``'s batch shape; ``x`` must be a scalar."""
     if type(x) is dict:
-        raise KernelError("the differentiated expression is not a scalar; it is a record")
+        raise KernelError("must be a scalar to be differentiated, but it is a record")
     if x.ndim != d:
-        raise KernelError(f"the differentiated expression is not a scalar; its shape is {_event(x, d)}")
+        raise KernelError(f"must be a scalar to be differentiated, but its shape is {_event(x, d)}")
     return np.ones(x.shape[:d])
 
 
