@@ -70,3 +70,37 @@ def test_inner_bounds_that_depend_on_the_outer_variable_are_counted_exactly():
 def test_a_bad_inner_bound_is_still_reported_where_it_is():
     err = refused(program("for k in 1..3 {", "  w = theta", "  for j in 1..w {", "  }", "}"))
     assert (err.line, err.column) == (4, 15) and "'w' is a value" in err.message
+
+
+# ------------------------------------------------------------- constant folding
+@pytest.mark.parametrize("line, words", [
+    ("const c = 9 ^ 9 ^ 9", "const c is too large to represent"),  # an exact power would run forever
+    ("const c = 10 ^ 400", "const c is too large to represent"),  # was a raw OverflowError
+    ("const c = 1e300 * 1e300", "const c is too large to represent"),
+    ("const c = 1.5 ^ 10 ^ 300", "const c is too large to represent"),
+    ("const c = (-8) ^ (1 / 3)", "const c is not a real number"),
+    ("for k in 1..2 ^ 2 ^ 2 ^ 2 ^ 2 {\n}", "the loop's upper bound is too large to represent"),  # was ValueError
+    ("for k in 1..1e300 {\n}", "the loop's upper bound must be a whole number no larger than 2^53 in size"),
+    ("for k in -(2 ^ 60)..1 {\n}", "the loop's lower bound must be a whole number no larger than 2^53"),
+    ("data D\nrandom z ~ minibatch(D, 10 ^ 30)", "the minibatch size must be a whole number no larger than 2^53"),
+])
+def test_folding_is_bounded_and_refuses_with_one_sentence(line, words):
+    start = time.perf_counter()
+    err = refused(program(line))
+    assert time.perf_counter() - start < 2
+    assert err.message.startswith(words) and "\n" not in err.message
+    assert err.line == (3 if line.startswith("data") else 2)
+
+
+def test_large_but_finite_constants_keep_their_float64_value():
+    p = sd.parse(program("const a = 2 ^ 53", "const b = 10 ^ 20", "const c = 3 * 2 ^ 60", "const d = 2 ^ -2000"))
+    consts = dict(p.ir.meta_get("consts"))
+    assert consts["a"] == 2 ** 53 and isinstance(consts["a"], int)  # exact whole numbers stay whole
+    assert consts["b"] == float(10 ** 20) and consts["c"] == float(3 * 2 ** 60) and consts["d"] == 0.0
+
+
+def test_an_integer_literal_beyond_float64_is_a_syntax_problem():
+    with pytest.raises(sd.SyntaxProblem) as info:
+        sd.parse(program("const c = 1" + "0" * 400))
+    assert info.value.message == "the number '10000000000000000000...' is too large to represent"
+    assert (info.value.line, info.value.column) == (2, 11)

@@ -17,6 +17,11 @@ from .printer import fmt_value
 STATIC_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
               "/": lambda a, b: a / b, "^": lambda a, b: a ** b}
 
+# Whole numbers are folded exactly while float64 (what the program computes in) holds them
+# exactly too; a larger result is folded as a float, which is the value numpy would use
+# anyway.  This keeps the cost of folding bounded: an exact 9^9^9 has 370 million digits.
+EXACT = 2 ** 53
+
 
 def try_static(e, env):
     """The value of ``e`` if it is constant, else None."""
@@ -49,25 +54,47 @@ def static(e, env, what):
         case A.BinOp(op=op, left=l, right=r):
             a, b = static(l, env, what), static(r, env, what)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)) and op in STATIC_OPS:
-                try:
-                    v = STATIC_OPS[op](a, b)
-                except ZeroDivisionError:
-                    raise StructureProblem(f"{what} divides by zero", e.loc) from None
-                except (OverflowError, ValueError):
-                    raise StructureProblem(f"{what} is not a finite real number", e.loc) from None
-                if isinstance(v, complex) or (isinstance(v, float) and not math.isfinite(v)):
-                    raise StructureProblem(f"{what} is not a finite real number", e.loc)
-                return v
+                return fold(op, a, b, what, e.loc)
     raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program runs",
                            getattr(e, "loc", None))
 
 
+def fold(op: str, a, b, what: str, loc):
+    """``a op b`` for two numbers, at a cost that does not grow with the size of the result."""
+    if op == "^" and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1 \
+            and b * math.log2(abs(a)) > math.log2(EXACT):
+        a = float(a)  # too large to be exact in float64: fold as a float (or overflow) instead
+    try:
+        v = STATIC_OPS[op](a, b)
+        if isinstance(v, int) and abs(v) > EXACT:
+            v = float(v)
+    except ZeroDivisionError:
+        raise StructureProblem(f"{what} divides by zero", loc) from None
+    except OverflowError:
+        raise too_large(what, loc) from None
+    if isinstance(v, float) and not math.isfinite(v):
+        raise too_large(what, loc)
+    if isinstance(v, complex):
+        raise StructureProblem(f"{what} is not a real number (a negative number to a fractional power)", loc)
+    return v
+
+
+def too_large(what: str, loc) -> StructureProblem:
+    return StructureProblem(f"{what} is too large to represent (more than about 1.8e308 in size)", loc)
+
+
 def static_int(e, env, what) -> int:
+    """A whole number known statically, small enough to count with (a loop bound, a size)."""
     v = static(e, env, what)
+    if isinstance(v, (int, float)) and abs(v) > EXACT:
+        # far beyond any loop or size the compiler could unroll or allocate; refused here so
+        # that no later message has to print (or count to) an astronomical number
+        raise StructureProblem(f"{what} must be a whole number no larger than 2^53 in size, not {float(v):.6g}",
+                               e.loc)
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if not isinstance(v, int):
-        raise StructureProblem(f"{what} must be a whole number, not {v}", e.loc)
+        raise StructureProblem(f"{what} must be a whole number, not {fmt_value(v)}", e.loc)
     return v
 
 

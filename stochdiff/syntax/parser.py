@@ -10,6 +10,7 @@ Transformer turns the parse tree into the dataclasses of :mod:`stochdiff.syntax.
 from __future__ import annotations
 
 import importlib.resources
+import sys
 from pathlib import Path
 
 from lark import Lark, Token, v_args
@@ -186,9 +187,12 @@ class _ToAst(Transformer_NonRecursive):  # non-recursive: long expressions make 
                 raise SyntaxProblem(f"the number '{_clip(text)}' is too large to represent", loc)
             return ast.Num(value, loc)
         try:
-            return ast.Num(int(text), loc)
+            value = int(text)
         except ValueError:  # Python refuses to convert integers of more than ~4300 digits
             raise SyntaxProblem("this integer has too many digits", loc) from None
+        if value > sys.float_info.max:  # the program computes in float64, like a too-large '1e999'
+            raise SyntaxProblem(f"the number '{_clip(text)}' is too large to represent", loc)
+        return ast.Num(value, loc)
 
     def pi(self, meta, ch):
         return ast.Pi(self._loc(meta))
