@@ -33,20 +33,25 @@ def _program_arg(parser):
     parser.add_argument("file", metavar="FILE", help="a stochdiff program, e.g. examples/maml_linear.sd")
 
 
-def _run_args(parser, limit=None):
+def _run_args(parser, limit=None, limit_help="largest support to enumerate"):
     parser.add_argument("--data", metavar="DATA", help="the program's data: a .json or .npz file")
     parser.add_argument("--params", metavar="PARAMS", required=True, help="the params: a .json or .npz file")
+    parser.add_argument("--externs", metavar="FILE.py",
+                        help="a Python file defining a function for each extern the program declares")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     if limit is not None:
         parser.add_argument("--limit", type=int, default=limit, metavar="N",
-                            help=f"largest support to enumerate (default {limit:,})")
+                            help=f"{limit_help} (default {limit:,})")
 
 
-def _model(path):
+def _model(path, externs_file=None, evaluate=True):
+    """The compiled program; ``evaluate=False`` (inspect) compiles externs as placeholders."""
+    from .externs import externs_for, placeholders
     from .main import load_program  # imported on use: main imports this module
     from ..estimators.model import Model
 
-    return Model(load_program(path))
+    program = load_program(path)
+    return Model(program, externs_for(program, externs_file) if evaluate else placeholders(program))
 
 
 def _inputs(args, model):
@@ -67,6 +72,7 @@ def _check_input_names(args) -> None:
 
     check_given(args.params, "--params")
     check_given(args.data, "--data")
+    check_given(args.externs, "--externs")
 
 
 def _names(given, declared, what, path, option):
@@ -162,7 +168,7 @@ def add_inspect_arguments(parser):
 
 def run_inspect(args) -> int:
     _check_inspect_outputs(args)
-    model = _model(args.file)
+    model = _model(args.file, evaluate=False)
     if args.dump:
         print(_dump(model, args.dump, args.mode), end="")
         return 0
@@ -227,7 +233,7 @@ def add_exact_arguments(parser):
 
 def run_exact(args) -> int:
     _check_input_names(args)
-    model = _model(args.file)
+    model = _model(args.file, args.externs)
     params, data = _inputs(args, model)
     if args.limit < 1:
         raise _usage(f"--limit must be at least 1, not {args.limit}")
@@ -279,7 +285,7 @@ class _Progress:
 
 def run_estimate(args) -> int:
     _check_input_names(args)
-    model = _model(args.file)
+    model = _model(args.file, args.externs)
     params, data = _inputs(args, model)
     R = args.replicates
     if R < 1:
@@ -370,14 +376,14 @@ def add_bias_arguments(parser):
     from ..testing.enumerate import DEFAULT_LIMIT
 
     _program_arg(parser)
-    _run_args(parser, DEFAULT_LIMIT)
+    _run_args(parser, DEFAULT_LIMIT, "most joint configurations of the draws to enumerate")
 
 
 def run_bias(args) -> int:
     from ..testing import bias
 
     _check_input_names(args)
-    model = _model(args.file)
+    model = _model(args.file, args.externs)
     params, data = _inputs(args, model)
     if args.limit < 1:
         raise _usage(f"--limit must be at least 1, not {args.limit}")
