@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import stochdiff as sd
 from stochdiff.runtime.distributions import DISTS, ContinuousSupport, stack_collection
 from stochdiff.runtime.kernels import KernelError, lift
 from stochdiff.runtime.rng import uniforms
@@ -182,8 +183,9 @@ def test_bernoulli_event_p():
     x = draw("bernoulli", (), (p,), batch=(R,))
     assert x.shape == (R, 2)
     np.testing.assert_allclose(x.mean(axis=0), [0.2, 0.8], atol=0.03)
-    with pytest.raises(KernelError, match="scalar p only"):
-        DISTS["bernoulli"].support((), (p,), 2)
+    values, probs = DISTS["bernoulli"].support((), (p,), 2)  # every 0/1 pattern of the two entries
+    assert values.shape == (1, 4, 2) and probs.shape == (1, 4)
+    np.testing.assert_allclose(probs[0], [0.8 * 0.2, 0.8 * 0.8, 0.2 * 0.2, 0.2 * 0.8])
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,11 +193,13 @@ def test_bernoulli_event_p():
 
 
 def test_uniform():
-    lo, hi = np.array([[0.0, 10.0]]), np.array([2.0])
+    lo, hi = np.array([[0.0, 10.0]]), np.array([[2.0, 12.0]])
     assert DISTS["uniform"].n_uniforms(((3, 2),), (lo, hi), 1) == 6
     x = draw("uniform", ((3, 2),), (lo, hi))
     assert x.shape == (R, 3, 2)
-    assert (x[..., 0] >= 0).all() and (x[..., 0] < 2).all() and (x[..., 1] <= 10).all()
+    assert (x[..., 0] >= 0).all() and (x[..., 0] < 2).all() and (x[..., 1] >= 10).all() and (x[..., 1] < 12).all()
+    with pytest.raises(KernelError, match="lower bound must be below the upper bound, but 10 >= 2"):
+        draw("uniform", ((3, 2),), (lo, np.array([2.0])))
     assert x[..., 0].mean() == pytest.approx(1.0, abs=0.05)
     s = draw("uniform", (), (np.array([1.0]), np.array([3.0])))
     assert s.shape == (R,) and s.mean() == pytest.approx(2.0, abs=0.05)
@@ -260,3 +264,43 @@ def test_every_discrete_support_sums_to_one():
         values, probs = DISTS[name].support(static, args, 2)
         assert probs.shape[-1] == sizes[name]
         np.testing.assert_allclose(probs.sum(axis=-1), 1.0)
+
+
+# ---------------------------------------------------------------- bernoulli with a vector of probabilities
+
+BERN = "param theta\ndata p\nrandom m ~ bernoulli(p)\nminimize E[m](sum(m * theta) ^ 2) wrt theta\n"
+
+
+def test_exact_enumerates_a_vector_bernoulli():
+    import itertools
+
+    th, p = np.array([0.5, -1.2, 2.0]), np.array([0.3, 0.6, 0.9])
+    value, grad = 0.0, np.zeros(3)
+    for bits in itertools.product((0.0, 1.0), repeat=3):
+        b = np.array(bits)
+        w, s = np.prod(np.where(b == 1.0, p, 1.0 - p)), (b * th).sum()
+        value, grad = value + w * s**2, grad + w * 2 * s * b
+    m = sd.compile(BERN)
+    r = m.exact({"theta": th}, {"p": p})
+    assert r.value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(r.grad["theta"], grad, rtol=1e-12)
+    from stochdiff.testing import exact_mean
+
+    np.testing.assert_allclose(exact_mean(m.estimator(), {"theta": th}, {"p": p}).grad["theta"], grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("src, data, culprit, line", [
+    (BERN, {"p": np.array([0.3, 1.5, 0.2])}, "the probability p must be in [0, 1], but it is 1.5", 3),
+    (BERN, {"p": np.array([0.3, -0.1, 0.2])}, "the probability p must be in [0, 1], but it is -0.1", 3),
+    ("param theta\ndata lo\nrandom u ~ uniform(lo, 0)\nminimize E[u](theta * u) wrt theta\n", {"lo": np.array(1.0)},
+     "the lower bound must be below the upper bound, but 1 >= 0", 3),
+    ("param theta\ndata s\nrandom v ~ normal(0, s)\nminimize E[v](theta * v) wrt theta\n", {"s": np.array(-1.0)},
+     "the standard deviation must be positive, but it is -1", 3),
+])
+def test_distribution_arguments_from_data_are_checked(src, data, culprit, line):
+    m = sd.compile(src)
+    runs = [m.estimator()] + ([m.exact] if "bernoulli" in src else [])
+    for run in runs:
+        with pytest.raises(sd.EvaluationProblem) as info:
+            run({"theta": np.ones(3) if "bernoulli" in src else 1.0}, data)
+        assert culprit in info.value.message and info.value.line == line

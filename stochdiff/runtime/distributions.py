@@ -88,6 +88,16 @@ def _check_support_size(n, what):
         raise KernelError(f"exact enumeration of {what} needs {n} support points, more than the limit of {MAX_SUPPORT}")
 
 
+def _check_probability(p):
+    bad = ~((p >= 0) & (p <= 1))  # also catches NaN
+    if np.any(bad):
+        raise KernelError(f"the probability p must be in [0, 1], but it is {_first(p[bad])}")
+
+
+def _first(x):
+    return f"{float(np.ravel(x)[0]):g}"
+
+
 def _uniform_probs(n, d):
     return np.full((1,) * (d - 1) + (n,), 1.0 / n)
 
@@ -250,16 +260,22 @@ def _bernoulli_n(static, args, d):
 
 def _bernoulli_draw(u, static, args, d):
     (p,) = args
+    _check_probability(p)
     u = u.reshape(u.shape[:-1] + p.shape[d:])
     return (u < p).astype(np.float64)
 
 
 def _bernoulli_support(static, args, d):
+    # every 0/1 pattern of the k entries, weighted by the product of their probabilities
     (p,) = args
-    if p.ndim != d - 1:
-        raise KernelError("exact enumeration of bernoulli supports scalar p only")
-    values = np.array([0.0, 1.0]).reshape((1,) * (d - 1) + (2,))
-    return values, np.stack((1.0 - p, p), axis=-1)
+    _check_probability(p)
+    event = p.shape[d - 1:]
+    k = math.prod(event)
+    _check_support_size(2**k, "a bernoulli draw")
+    bits = np.array(list(itertools.product((0.0, 1.0), repeat=k)))
+    pk = p.reshape(p.shape[:d - 1] + (1, k))
+    probs = np.prod(np.where(bits == 1.0, pk, 1.0 - pk), axis=-1)
+    return bits.reshape((1,) * (d - 1) + (2**k,) + event), probs
 
 
 # ---------------------------------------------------------------------------------------
@@ -287,6 +303,11 @@ def _uniform_draw(u, static, args, d):
     u = u.reshape(u.shape[:-1] + ev)
     r = len(ev)
     lo, hi = _pad(lo, d, r), _pad(hi, d, r)
+    bad = ~(lo < hi)  # after padding, so that batch axes line up; the rule of the static check
+    if np.any(bad):
+        lo_b, hi_b, bad = np.broadcast_arrays(lo, hi, bad)
+        raise KernelError(f"the lower bound must be below the upper bound, but {_first(lo_b[bad])} >= "
+                          f"{_first(hi_b[bad])}")
     return lo + (hi - lo) * u
 
 
@@ -297,6 +318,8 @@ def _normal_n(static, args, d):
 
 def _normal_draw(u, static, args, d):
     mu, sigma = args
+    if np.any(~(sigma > 0)):  # the rule of the static check
+        raise KernelError(f"the standard deviation must be positive, but it is {_first(sigma[~(sigma > 0)])}")
     ev = _continuous_event(static, args, d)
     k = math.prod(ev)
     h = (k + 1) // 2

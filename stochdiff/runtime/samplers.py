@@ -155,7 +155,8 @@ def support_size(dist, static, args, d):
     if dist == "choice_labelled":
         return len(static[0])
     if dist == "bernoulli":
-        return 2
+        k = math.prod(np.shape(args[0])[d:])
+        return 2**k if 2**min(k, 63) < COUNTABLE else math.inf
     return None
 
 
