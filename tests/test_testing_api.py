@@ -155,6 +155,25 @@ def test_statistical_on_a_continuous_program():
                   replicates=4000, which="value")
 
 
+def test_a_coordinate_that_does_not_vary_is_judged_with_a_tolerance():
+    # grad b is 0.3 in every replicate; its mean differs from 0.3 by rounding, with a standard
+    # error of ~1e-18, so a bare z-test would call a correct estimator biased
+    model = sd.compile("param theta, b\nrandom u ~ normal(0, 1)\nminimize E[u](u * theta) + 0.3 * b wrt theta, b\n")
+    target = Result(0.09, {"theta": 0.0, "b": 0.3})
+    assert_unbiased(model.estimator(), {"theta": 0.5, "b": 0.3}, method="statistical", target=target)
+    wrong = Result(0.09, {"theta": 0.0, "b": 0.31})
+    with pytest.raises(AssertionError, match="looks biased"):
+        assert_unbiased(model.estimator(), {"theta": 0.5, "b": 0.3}, method="statistical", target=wrong)
+    assert_biased(model.estimator(), {"theta": 0.5, "b": 0.3}, method="statistical", target=wrong)
+
+
+@pytest.mark.parametrize("replicates", [1, 0, True, 2.5])
+def test_a_statistical_test_needs_two_replicates(t1, replicates):
+    for check in (assert_unbiased, assert_biased):
+        with pytest.raises(sd.StochdiffError, match="at least 2 replicates"):
+            check(t1.estimator("naive"), PARAMS, DATA, method="statistical", replicates=replicates)
+
+
 def test_exact_method_refuses_continuous_randomness():
     model = sd.compile(CONTINUOUS)
     with pytest.raises(SupportTooLarge, match="method='statistical'"):
