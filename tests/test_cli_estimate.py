@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import stochdiff
-import stochdiff.cli.commands as commands
+from stochdiff.cli import commands
 from stochdiff.cli.datafiles import load_values
 from stochdiff.cli.main import main
 

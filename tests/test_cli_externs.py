@@ -119,4 +119,6 @@ def test_an_externs_file_imports_its_neighbours(examples_dir, sine, weights, tmp
     status, out, err = run(capsys, "estimate", examples_dir / "sine_maml.sd", "--params", weights,
                            "--externs", tmp_path / "f.py", "--replicates", 2)
     assert (status, err) == (0, "")
+    grads = [line.split() for line in out.splitlines() if line.startswith("grad ")]
+    assert len(grads) == 1761 and all(g[-2] == "0" for g in grads)  # the file's net (zero, flat) was used
     assert str(tmp_path) not in sys.path  # the file's folder is on sys.path only while it is imported

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-import stochdiff.cli.demo as demo
+from stochdiff.cli import demo
 from stochdiff.cli.main import main
 
 

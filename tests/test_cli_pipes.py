@@ -22,7 +22,7 @@ def run_into_closed_pipe(args, cwd):
     os.close(read_end)
     env = dict(os.environ, PYTHONPATH=PKG_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     try:
-        return subprocess.run([sys.executable, "-m", "stochdiff", *map(str, args)], cwd=cwd, stdout=write_end,
+        return subprocess.run([sys.executable, "-m", "stochdiff", *map(str, args)], check=False, cwd=cwd, stdout=write_end,
                               stderr=subprocess.PIPE, text=True, timeout=120, env=env)
     finally:
         os.close(write_end)

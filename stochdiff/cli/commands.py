@@ -46,9 +46,9 @@ def _run_args(parser, limit=None, limit_help="largest support to enumerate"):
 
 def _model(path, externs_file=None, evaluate=True):
     """The compiled program; ``evaluate=False`` (inspect) compiles externs as placeholders."""
+    from ..estimators.model import Model
     from .externs import externs_for, placeholders
     from .main import load_program  # imported on use: main imports this module
-    from ..estimators.model import Model
 
     program = load_program(path)
     return Model(program, externs_for(program, externs_file) if evaluate else placeholders(program))
