@@ -104,3 +104,29 @@ def test_an_integer_literal_beyond_float64_is_a_syntax_problem():
         sd.parse(program("const c = 1" + "0" * 400))
     assert info.value.message == "the number '10000000000000000000...' is too large to represent"
     assert (info.value.line, info.value.column) == (2, 11)
+
+
+# ---------------------------------------------------------- constant array literals
+DEEP = "[" * 32 + "1" + "]" * 32  # as deep as a literal may be
+
+
+@pytest.mark.parametrize("text, line, column, words", [
+    (program("const c = [[1, 2], [3]]"), 2, 20,
+     "the array literal is ragged: this item is a list of 1 number, but the first item is a list of 2 numbers"),
+    (program("const c = [1, [2]]"), 2, 15, "ragged: this item is a list of 1 number, but the first item is a number"),
+    (program("const c = [[[1, 2]], [[1, 2], [3, 4]]]"), 2, 22, "ragged: this item is an array of shape [2, 2]"),
+    (program("const c = " + "[" * 100 + "1" + "]" * 100), 2, 11, "too many dimensions (100; at most 32)"),
+    (program("const a = " + DEEP, "const c = [a]"), 3, 11, "too many dimensions (33; at most 32)"),
+    ("param theta\nminimize sum(theta * [[1], [2, 3]]) wrt theta\n", 2, 28, "ragged"),  # inside an expression
+])
+def test_array_literals_are_checked_where_they_are_written(text, line, column, words):
+    # these were numpy ValueErrors, raised only when the model was evaluated
+    err = refused(text)
+    assert words in err.message and "\n" not in err.message
+    assert (err.line, err.column) == (line, column)
+
+
+def test_rectangular_literals_are_unchanged():
+    p = sd.parse(program("const c = [[1, 2], [3, 4]]", "const d = " + DEEP))
+    consts = dict(p.ir.meta_get("consts"))
+    assert consts["c"] == ((1, 2), (3, 4))

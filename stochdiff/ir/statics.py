@@ -22,6 +22,9 @@ STATIC_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b
 # anyway.  This keeps the cost of folding bounded: an exact 9^9^9 has 370 million digits.
 EXACT = 2 ** 53
 
+# numpy refuses arrays of more than 32 dimensions (64 since numpy 2); no program needs them
+MAX_DIMS = 32
+
 
 def try_static(e, env):
     """The value of ``e`` if it is constant, else None."""
@@ -50,13 +53,56 @@ def static(e, env, what):
             if isinstance(v, (int, float)):
                 return -v
         case A.ArrayLit(items=items):
-            return tuple(static(i, env, what) for i in items)
+            check_depth(e)
+            return rectangular(e, tuple(static(i, env, what) for i in items))
         case A.BinOp(op=op, left=l, right=r):
             a, b = static(l, env, what), static(r, env, what)
             if isinstance(a, (int, float)) and isinstance(b, (int, float)) and op in STATIC_OPS:
                 return fold(op, a, b, what, e.loc)
     raise StructureProblem(f"{what} must be a number (or array of numbers) known before the program runs",
                            getattr(e, "loc", None))
+
+
+def check_depth(e: A.ArrayLit) -> None:
+    """Refuse a literal nested more than MAX_DIMS deep, at its outermost bracket (before evaluating it)."""
+    depth, x = 0, e
+    while isinstance(x, A.ArrayLit):
+        depth, x = depth + 1, x.items[0]
+    if depth > MAX_DIMS:
+        raise too_many_dimensions(e, depth)
+
+
+def rectangular(e: A.ArrayLit, items: tuple) -> tuple:
+    """``items`` if every item has the first item's shape (an array is a box, not a ragged list)."""
+    first = shape_of(items[0])
+    for item, value in zip(e.items[1:], items[1:]):
+        if shape_of(value) != first:
+            raise StructureProblem(f"the array literal is ragged: this item is {describe(shape_of(value))}, "
+                                   f"but the first item is {describe(first)}", item.loc)
+    if len(first) + 1 > MAX_DIMS:  # deeper than it looks: an item is an array-valued const
+        raise too_many_dimensions(e, len(first) + 1)
+    return items
+
+
+def shape_of(v) -> tuple:
+    """The shape of a folded value; its items are already rectangular, so the first one speaks for all."""
+    return (len(v),) + shape_of(v[0]) if isinstance(v, tuple) else ()
+
+
+def describe(shape: tuple) -> str:
+    if not shape:
+        return "a number"
+    if len(shape) == 1:
+        return f"a list of {plural(shape[0], 'number')}"
+    return f"an array of shape {fmt_value(shape)}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def too_many_dimensions(e: A.ArrayLit, depth: int) -> StructureProblem:
+    return StructureProblem(f"the array literal has too many dimensions ({depth}; at most {MAX_DIMS})", e.loc)
 
 
 def fold(op: str, a, b, what: str, loc):
