@@ -96,6 +96,26 @@ def test_non_averages_are_enumerated(name):
         assert abs(r.value - plug) > 1e-6
 
 
+@pytest.mark.parametrize("body", ["mean((z.x @ theta - z.y) * [1, 3])", "mean(z.y @ [1, 3]) * sum(theta)"])
+def test_bodies_that_depend_on_positions_in_the_minibatch_are_enumerated(body):
+    # the abstract interpretation cannot see that [1, 3] runs along the examples; on the whole
+    # dataset it no longer fits, and exact() enumerates instead of failing
+    import itertools
+
+    m = sd.compile(f"param theta\ndata D\nrandom z ~ minibatch(D, 2)\nminimize E[z]({body}) wrt theta\n")
+    d, p = data(3)
+    x, y, w = d["D"]["x"], d["D"]["y"], np.array([1.0, 3.0])
+    terms = [np.mean((x[list(s)] @ p["theta"] - y[list(s)]) * w) if "* [1, 3]" in body
+             else np.mean(y[list(s)] @ w) * p["theta"].sum() for s in itertools.combinations(range(len(y)), 2)]
+    assert m.exact(p, {"D": d["D"]}).value == pytest.approx(np.mean(terms), rel=1e-12)
+
+
+def test_a_real_shape_error_in_a_linear_body_is_still_reported():
+    m = sd.compile("param theta\ndata D\nrandom z ~ minibatch(D, 2)\nminimize E[z](mean(z.x * [1, 2, 3, 4]) * theta) wrt theta\n")
+    with pytest.raises(sd.EvaluationProblem, match="do not fit"):
+        m.exact({"theta": 1.0}, {"D": data(0)[0]["D"]})
+
+
 def test_large_dataset_exact_gradient_without_enumeration():
     m = sd.compile(ONE_STEP.replace("minibatch(D, 1)", "minibatch(D, 32)"))
     rng = np.random.default_rng(4)

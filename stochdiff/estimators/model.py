@@ -77,7 +77,21 @@ class Model:
             raise StochdiffError(f"limit must be a positive whole number, not {limit!r}")
         if self._exact_code is None:
             self._exact_code = _Code(self.grad_ir, self, "exact evaluation")
-        return self._exact_code.run(params, data, Exact(self.grad_ir, limit, self._whole_data), None)
+
+        def run(whole_data):
+            return self._exact_code.run(params, data, Exact(self.grad_ir, limit, whole_data), None)
+
+        if not self._whole_data:
+            return run(frozenset())
+        try:
+            return run(self._whole_data)
+        except EvaluationProblem:
+            # The whole-data shortcut assumes a body does not depend on where an example sits in
+            # the minibatch.  The only way it could is an array as long as the minibatch that does
+            # not come from it (a constant or a param, as in mean(z.y * [1, 3])); on the whole
+            # dataset such an array no longer fits, so the shortcut fails rather than being wrong,
+            # and enumerating subsets gives the answer (or the same error, if it is a real one).
+            return run(frozenset())
 
     def ir_text(self) -> str:
         """The IR listing of the program (before differentiation)."""
