@@ -336,3 +336,42 @@ def test_exact_limit_must_be_positive(maml):
     params, data = inputs()
     with pytest.raises(sd.StochdiffError, match="limit"):
         maml.exact(params, data, limit=0)
+
+
+# ---------------------------------------------------------------- values that are not arrays of numbers
+
+VALUES = "param w\ndata T\nminimize sum(w) * mean(T) wrt w\n"
+
+
+@pytest.mark.parametrize("params, data, words, line", [
+    ({"w": None}, {"T": [1.0]}, "'w' is None, not a number or an array", 1),
+    ({"w": [None, 1.0]}, {"T": [1.0]}, "'w' contains a non-number, None", 1),
+    ({"w": ["a", 1.0]}, {"T": [1.0]}, "'w' contains a non-number, 'a'", 1),
+    ({"w": 1.0}, {"T": [np.ones(2), np.zeros(3)]}, "'T' is a list whose items have different shapes, (2,) and (3,)",
+     2),
+])
+def test_values_that_are_not_arrays_of_numbers(params, data, words, line):
+    m = sd.compile(VALUES)
+    err = expect_error(lambda: m.exact(params, data), words, params=params, data=data)
+    assert err.line == line
+
+
+# ---------------------------------------------------------------- misuse of the testing API and of replicates
+
+def test_the_testing_functions_need_an_estimator():
+    from stochdiff.testing import assert_unbiased, bias
+
+    m = sd.compile("param theta\nrandom u ~ bernoulli(0.3)\nminimize E[u](u * theta) wrt theta\n")
+    for call in (lambda: exact_mean(m, {"theta": 1.0}), lambda: bias(m, {"theta": 1.0}),
+                 lambda: assert_unbiased(m, {"theta": 1.0}),
+                 lambda: assert_unbiased(m, {"theta": 1.0}, method="statistical")):
+        expect_error(call, "must be an estimator, not a Model", "model.estimator(", located=False)
+    expect_error(lambda: exact_mean(m.estimator(), {"theta": 1.0}, limit=0), "limit must be a positive",
+                 located=False)
+
+
+@pytest.mark.parametrize("replicates, words", [(True, "positive whole number"), (2**70, "more memory")])
+def test_replicates_that_cannot_be_run(replicates, words):
+    m = sd.compile("param theta\nrandom u ~ bernoulli(0.3)\nminimize E[u](u * theta) wrt theta\n")
+    expect_error(lambda: m.estimator()({"theta": 1.0}, replicates=replicates), words,
+                 located=replicates is not True)

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import itertools
 import linecache
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,8 @@ class Estimator:
         return print_graph(self.graph, f"{self.mode} estimator {Path(self.model.program.filename).name}")
 
     def __call__(self, params, data=None, seed: int = 0, replicates=None) -> Result:
-        if replicates is not None and (not isinstance(replicates, (int, np.integer)) or replicates < 1):
+        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
+                                       or replicates < 1):
             raise StochdiffError(f"replicates must be a positive whole number, not {replicates!r}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
             raise StochdiffError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
@@ -246,7 +248,7 @@ class _Code:
         what = _describe(n, self.graph)
         if isinstance(e, _NonFinite):
             return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
-        if isinstance(e, MemoryError):
+        if isinstance(e, MemoryError) or (isinstance(e, ValueError) and _TOO_BIG.search(msg)):
             return EvaluationProblem(f"{what} needs more memory than this machine has", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
             if n.op == "seed":  # the kernel's sentence continues the subject: "... must be a scalar ..."
@@ -276,6 +278,10 @@ def _quiet_gc():
     finally:
         if was:
             gc.enable()
+
+
+# numpy's words for an array too large to allocate at all
+_TOO_BIG = re.compile(r"Maximum allowed dimension exceeded|array is too big|Maximum allowed size exceeded")
 
 
 class _NonFinite(Exception):

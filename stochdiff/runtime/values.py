@@ -52,13 +52,45 @@ def _convert(v, path, loc, allow_list):
         return _lead(stacked)
     if allow_list and isinstance(v, (list, tuple)) and not v:
         raise DataProblem(f"collection '{path}' is empty", loc)
+    if v is None:
+        raise DataProblem(f"'{path}' is None, not a number or an array", loc)
+    odd = _non_numbers(v)
+    if odd:  # numpy would turn None into NaN, and refuse strings with its own words
+        raise DataProblem(f"'{path}' contains a non-number, {odd[0]!r}", loc)
     try:
         a = np.array(v, dtype=np.float64)  # a copy, always
     except (TypeError, ValueError):
-        raise DataProblem(f"'{path}' is not numeric (got {type(v).__name__})", loc) from None
+        raise DataProblem(_not_numeric(v, path), loc) from None
     if not np.all(np.isfinite(a)):
         raise DataProblem(f"'{path}' contains NaN or infinite values", loc)
     return a[None]
+
+
+def _non_numbers(v) -> list:
+    """The first string or None inside nested lists ``v``, as a list of at most one."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        elif isinstance(x, (str, bytes)) or x is None:
+            return [x]
+    return []
+
+
+def _not_numeric(v, path) -> str:
+    """Why ``v`` is not an array of numbers, in words."""
+    if isinstance(v, (list, tuple)):
+        shapes = []
+        for x in v:
+            try:
+                shapes.append(np.shape(x))
+            except ValueError:  # itself ragged
+                return f"'{path}' is a ragged list: its items are not arrays of one shape"
+        if len(set(shapes)) > 1:
+            a, b = sorted(set(shapes), key=str)[:2]
+            return f"'{path}' is a list whose items have different shapes, {a} and {b}"
+    return f"'{path}' is not numeric (got {type(v).__name__})"
 
 
 def _strip(x):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..errors import StochdiffError
+from .enumerate import check_estimator
 
 
 def _flat(result, which):
@@ -90,6 +91,7 @@ def _table(rows, stat: bool) -> str:
 
 def _judge(est, params, data, method, which, rtol, atol, target, replicates, seed, alpha, limit):
     """(is some coordinate biased?, a readable table, the statistical test's level or None if exact)."""
+    check_estimator(est)
     if method == "exact":
         rows = _exact_gaps(est, params, data, which, rtol, atol, target, limit)
         return any(bad for *_, bad in rows), _table(rows, False), None

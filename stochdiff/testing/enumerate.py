@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from ..errors import SupportTooLarge
+from ..errors import StochdiffError, SupportTooLarge
+from ..estimators.model import Estimator, Model
 from ..runtime.distributions import DISTS
 from ..runtime.samplers import MonteCarlo, count_text, support_size
 
@@ -103,9 +104,20 @@ def _take(values, idx, d):
     return np.take_along_axis(v, ix, axis=d - 1)
 
 
+def check_estimator(est) -> None:
+    """Refuse anything but an estimator, in one sentence (a Model is the usual mistake)."""
+    if not isinstance(est, Estimator):
+        hint = "; call model.estimator('independent') or model.estimator('naive') first" if isinstance(est, Model) \
+            else ""
+        raise StochdiffError(f"the first argument must be an estimator, not a {type(est).__name__}{hint}")
+
+
 def configurations(est, params, data, limit: int = DEFAULT_LIMIT, chunk: int | None = None):
     """Every joint configuration of ``est``'s draws, in chunks: yields (outputs with a leading
     axis, their probabilities)."""
+    check_estimator(est)
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        raise StochdiffError(f"limit must be a positive whole number, not {limit!r}")
     code = est._code
     probe = _Probe(est.graph, est.samples, limit)
     code.run(params, data, probe, 1)
