@@ -16,13 +16,11 @@ def parse(text: str, filename: str | None = None):
     """Parse and check ``text``; return a :class:`~stochdiff.ir.program.Program`."""
     from .ir.program import Program
     from .syntax.depth import deep_recursion, too_deep
-    from .syntax.parser import parse_module
+    from .syntax.parser import parse_module, source_name
 
-    if not isinstance(text, str):
-        raise StochdiffError(f"a program is source text (a str), not {type(text).__name__}",
-                             Location(filename or "<string>"))
+    filename = source_name(text, filename)
     with deep_recursion():
-        module = parse_module(text, filename or "<string>")
+        module = parse_module(text, filename)
         try:
             return Program.from_module(module)
         except RecursionError:
@@ -31,8 +29,11 @@ def parse(text: str, filename: str | None = None):
 
 def load(path):
     """Read, parse and check the program in the file ``path``."""
+    import os
     from pathlib import Path
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise StochdiffError(f"a program's path must be a str or a path, not {type(path).__name__}")
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
@@ -52,8 +53,9 @@ def load(path):
 def format(text: str, filename: str | None = None) -> str:  # noqa: A001 - the public name is the contract
     """Pretty-print the source ``text`` in canonical layout (comments are not kept)."""
     from .syntax.formatter import format_source
+    from .syntax.parser import source_name
 
-    return format_source(text, filename or "<string>")
+    return format_source(text, source_name(text, filename))
 
 
 def compile(program_or_text, externs=None):  # noqa: A001 - the public name is the contract

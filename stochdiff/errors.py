@@ -36,8 +36,8 @@ class Location:
         return f"line {self.line}"
 
     def source_line(self) -> str | None:
-        if self.source is None or self.line < 1:
-            return None
+        if not isinstance(self.source, str) or self.line < 1:
+            return None  # rendering an error must never raise, whatever the location holds
         lines = self.source.splitlines()
         return lines[self.line - 1] if self.line <= len(lines) else None
 

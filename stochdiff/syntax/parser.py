@@ -463,6 +463,21 @@ def _parser() -> tuple[Lark, _Describer]:
     return _PARSER, _DESCRIBER
 
 
+def source_name(text, filename) -> str:
+    """The file name errors report for ``text``, once the arguments of ``sd.parse``/``sd.format`` are checked.
+
+    They are checked at the API boundary because a program that is not a str fails deep
+    inside lark, and a file name that is not a str fails later still, when an error or a
+    summary prints it.
+    """
+    if filename is not None and not isinstance(filename, str):
+        raise StochdiffError(f"a filename must be a str or None, not {type(filename).__name__}")
+    name = filename or "<string>"
+    if not isinstance(text, str):
+        raise StochdiffError(f"a program must be text (a str), not {type(text).__name__}", Location(name))
+    return name
+
+
 def parse_module(text: str, filename: str = "<string>") -> ast.Module:
     """Parse a whole stochdiff program.
 
