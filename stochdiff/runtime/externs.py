@@ -74,10 +74,11 @@ def dense_like(g, ans):
     """
     if isinstance(ans, RECORDS):
         return {k: dense_like(g.get(k) if isinstance(g, RECORDS) else None, v) for k, v in ans.items()}
-    zero = anp.zeros(anp.shape(ans))
     if g is None or isinstance(g, RECORDS):
-        return zero
-    return g + zero  # broadcasts, and stays differentiable when autograd traces us (second order)
+        return anp.zeros(anp.shape(ans))
+    if anp.shape(g) == anp.shape(ans):
+        return g  # the usual case: no extra operation on autograd's tape
+    return g + anp.zeros(anp.shape(ans))  # broadcasts, and stays differentiable under a trace (second order)
 
 
 def _leaves(x, out):
