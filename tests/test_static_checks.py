@@ -42,6 +42,12 @@ CASES = [
      NameProblem, 2, 10, "names 'w' twice"),
     ("loop_hides_param", "param theta\nfor theta in 1..2 {\n  w = theta\n}\nminimize theta wrt theta\n",
      NameProblem, 2, 5, "hides a param"),
+    ("assign_loop_variable", "param theta\nw = theta\nfor w in 1..2 {\n  w = w * 2\n}\nminimize theta wrt theta\n",
+     NameProblem, 4, 3, "'w' is the variable of the loop at line 3, so the loop's body cannot declare or assign it"),
+    ("random_named_like_loop_variable", "param theta\nfor k in 1..2 {\n  random k ~ normal(0, 1)\n}\n"
+     "minimize theta wrt theta\n", NameProblem, 3, 10, "variable of the loop at line 2"),
+    ("after_loop_hiding_a_value", "param theta\nw = theta\nfor w in 1..2 {\n}\nconst w = 3\nminimize theta wrt theta\n",
+     NameProblem, 5, 7, "already declared as a value at line 2"),
     ("loop_bound", "param theta\nfor k in 1..2.5 {\n  w = theta\n}\nminimize theta wrt theta\n",
      StructureProblem, 2, 13, "whole number"),
     ("E_binds_twice", "param theta\nrandom u ~ normal(0, 1)\nminimize E[u, u](theta * u) wrt theta\n",

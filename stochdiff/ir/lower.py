@@ -95,6 +95,9 @@ class Lowerer:
             old = env.get(ident.name)
             if old is not None and not (reassignable and old.kind in (N.VALUE, N.RANDOM)):
                 where = declared_at.get(ident.name)
+                if old.kind == N.LOOP:
+                    raise NameProblem(f"'{ident.name}' is the variable of the loop at line {where.line}, so the "
+                                      f"loop's body cannot declare or assign it", ident.loc)
                 raise NameProblem(
                     f"'{ident.name}' is already declared as {N.KIND_WORD[old.kind]}"
                     + (f" at line {where.line}" if where is not None else ""), ident.loc)
@@ -157,9 +160,10 @@ class Lowerer:
                         if not self.loops:
                             # an outermost loop: count its whole nest before unrolling any of it
                             self.unrolled += count_unrolled(s, env, MAX_UNROLL - self.unrolled)
-                        saved = env.get(v.name)
+                        saved, saved_at = env.get(v.name), declared_at.get(v.name)
                         if saved is not None and saved.kind not in (N.LOOP, N.VALUE):
                             raise NameProblem(f"loop variable '{v.name}' hides {N.KIND_WORD[saved.kind]}", v.loc)
+                        declared_at[v.name] = v.loc  # so a clash in the body names the loop, not what it hides
                         for k in range(a, z + 1):
                             env[v.name] = Binding(N.LOOP, k)
                             self.loops.append(f"{v.name}={k}")
@@ -167,8 +171,9 @@ class Lowerer:
                             self.loops.pop()
                         if saved is None:
                             env.pop(v.name, None)
+                            declared_at.pop(v.name, None)
                         else:
-                            env[v.name] = saved
+                            env[v.name], declared_at[v.name] = saved, saved_at
                     case A.Minimize(expr=e, wrt=wrt):
                         if minimize is not None:
                             raise StructureProblem(
