@@ -44,6 +44,8 @@ class Location:
 
 UNKNOWN = Location()
 
+TAB = 8  # tab stops in rendered source lines, as terminals show them
+
 
 class StochdiffError(Exception):
     """Base class of every error a user can cause.  Carries a location and one sentence."""
@@ -75,11 +77,12 @@ class StochdiffError(Exception):
         text = loc.source_line()
         if text is None:
             return head
-        width = 1
-        if loc.end_line == loc.line and loc.end_column > loc.column:
-            width = loc.end_column - loc.column
-        caret = " " * (loc.column - 1) + "^" * max(1, width)
-        return f"{head}\n    {text}\n    {caret}"
+        end = loc.end_column if loc.end_line == loc.line and loc.end_column > loc.column else loc.column + 1
+        # columns count characters, but a tab is displayed wider than one: expand the tabs in the
+        # shown line and measure the caret on the expanded text, so the two lines stay aligned
+        start, stop = (len(text[:c - 1].expandtabs(TAB)) for c in (loc.column, end))
+        caret = " " * start + "^" * max(1, stop - start)
+        return f"{head}\n    {text.expandtabs(TAB)}\n    {caret}"
 
 
 class SyntaxProblem(StochdiffError):
