@@ -58,7 +58,7 @@ def test_missing_file_is_one_clean_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr == (
-        "stochdiff: error: cannot read no_such_program.sd: No such file or directory\n"
+        "no_such_program.sd: error: cannot read the program: No such file or directory\n"
     )
     assert result.stdout == ""
 
@@ -66,7 +66,7 @@ def test_missing_file_is_one_clean_line(tmp_path):
 def test_directory_is_a_clean_error(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"stochdiff: error: cannot read {tmp_path}: ")
+    assert err.startswith(f"{tmp_path}: error: cannot read the program: ")
     assert err.count("\n") == 1
 
 

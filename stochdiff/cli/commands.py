@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+import stochdiff
+
 from ..errors import Location, StochdiffError
 
 MODES = ("independent", "naive")
@@ -48,9 +50,8 @@ def _model(path, externs_file=None, evaluate=True):
     """The compiled program; ``evaluate=False`` (inspect) compiles externs as placeholders."""
     from ..estimators.model import Model
     from .externs import externs_for, placeholders
-    from .main import load_program  # imported on use: main imports this module
 
-    program = load_program(path)
+    program = stochdiff.load(path)
     return Model(program, externs_for(program, externs_file) if evaluate else placeholders(program))
 
 

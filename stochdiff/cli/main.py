@@ -45,20 +45,6 @@ def add_program_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="a stochdiff program, e.g. examples/maml_linear.sd")
 
 
-def load_program(path: str):
-    """``stochdiff.load(path)``, turning an unreadable file into a one-line error."""
-    # Check readability first so the message names the file even when the loader would fail
-    # somewhere deeper; the loader's own OSError is caught too, for the same reason.
-    try:
-        with open(path, "rb"):
-            pass
-        return stochdiff.load(path)
-    except OSError as err:
-        raise CommandLineError(f"cannot read {path}: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise CommandLineError(f"cannot read {path}: not UTF-8 text") from None
-
-
 PICTURE_SUFFIXES = (".png", ".svg")
 
 
@@ -106,7 +92,7 @@ def check_given(path, option: str) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    program = load_program(args.file)
+    program = stochdiff.load(args.file)
     print(program.summary())
     return 0
 
