@@ -375,6 +375,8 @@ class Lowerer:
                 return b.add("lit", (), (static(e, env, "an array literal's items"),), loc)
             case A.Var(name=n, loc=loc):
                 return self.lower_name(n, loc, env, ctx)
+            case A.BinOp(op="^", left=l, right=r, loc=loc):
+                return b.add("pow", (self.lower(l, env, ctx), self.exponent(r, env, ctx)), (), loc)
             case A.BinOp(op=op, left=l, right=r, loc=loc):
                 return b.add(BINOPS[op], (self.lower(l, env, ctx), self.lower(r, env, ctx)), (), loc)
             case A.Neg(operand=o, loc=loc):
@@ -391,6 +393,21 @@ class Lowerer:
             case A.Match():
                 return self.lower_match(e, env, ctx)
         raise TypeError(f"cannot lower {e!r}")  # pragma: no cover
+
+    def exponent(self, e, env, ctx) -> int:
+        """The exponent of a power, as one literal when it is a constant expression.
+
+        The analyses recognise a whole-number power (``E[m] ^ 2`` is a product of two estimates,
+        which independent streams make unbiased) only when the exponent is a literal or a const,
+        so ``E[m] ^ (1 + 1)`` or ``m ^ 2 ^ 2`` would otherwise be judged a non-polynomial power.
+        Only compound expressions are folded: a number, a const or a loop variable is lowered
+        as it always was.
+        """
+        if isinstance(e, (A.BinOp, A.Neg)):
+            k = try_static(e, env)
+            if isinstance(k, (int, float)):
+                return self.b.add("lit", (), (k,), e.loc)
+        return self.lower(e, env, ctx)
 
     def lower_name(self, n, loc, env, ctx) -> int:
         bnd = env.get(n)
