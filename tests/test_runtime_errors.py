@@ -375,3 +375,10 @@ def test_replicates_that_cannot_be_run(replicates, words):
     m = sd.compile("param theta\nrandom u ~ bernoulli(0.3)\nminimize E[u](u * theta) wrt theta\n")
     expect_error(lambda: m.estimator()({"theta": 1.0}, replicates=replicates), words,
                  located=replicates is not True)
+
+
+def test_match_arms_of_different_shapes():
+    m = sd.compile("param theta\nrandom o ~ choice(a: 0.5, b: 0.5)\n"
+                   "minimize E[o](sum(match o { a => [1.0, 2.0], b => [1.0, 2.0, 3.0] } * theta)) wrt theta\n")
+    err = expect_error(lambda: m.exact({"theta": 1.0}), "match: its arms have shapes (2,) and (3,)")
+    assert (err.line, err.column) == (3, 19)

@@ -260,8 +260,11 @@ class _Code:
         if any(isinstance(a, dict) for a in args) and isinstance(e, (AttributeError, TypeError, KeyError)):
             return EvaluationProblem(f"{what} got a record where it needs an array", n.loc)
         if "broadcast" in msg and args:
+            pairs = list(zip(args, n.args))[1 if n.op == "select" else 0:]  # a match's first is its label
             shapes = " and ".join(str(tuple(np.shape(a))[self.graph.nodes[x].depth + 1:])
-                                  for a, x in zip(args, n.args) if not isinstance(a, dict))
+                                  for a, x in pairs if not isinstance(a, dict))
+            if n.op == "select":
+                return EvaluationProblem(f"{what}: its arms have shapes {shapes}, which do not fit together", n.loc)
             return EvaluationProblem(f"{what}: shapes {shapes} do not fit together", n.loc)
         return EvaluationProblem(f"{what} failed: {msg}", n.loc)
 
@@ -311,7 +314,8 @@ def _describe(n, g) -> str:
     if n.op == "sample":
         return f"drawing {n.attrs[4]} ~ {n.attrs[2].replace('_labelled', '')}"
     return {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'^'", "matmul": "'@'",
-            "field": f"field access .{n.attrs[0] if n.attrs else ''}"}.get(n.op, n.op)
+            "field": f"field access .{n.attrs[0] if n.attrs else ''}", "select": "match",
+            "select_mask": "match"}.get(n.op, n.op)
 
 
 def _check_externs(program, externs: dict) -> dict:
