@@ -88,3 +88,28 @@ def test_a_program_nested_too_deeply_names_the_statement(run, monkeypatch):
         run(src)
     assert (info.value.line, info.value.column) == (3, 1)
     assert sys.getrecursionlimit() == before
+
+
+# ---------------------------------------------------------------- grad with respect to a name
+
+@pytest.mark.parametrize("src, value, grad", [
+    # d/dw (w * theta) = theta, whatever w is another name for
+    ("w = theta\nminimize grad(w * theta, w) wrt theta", 0.5, 1.0),
+    ("w = theta * 1\nminimize grad(w * theta, w) wrt theta", 0.5, 1.0),
+    ("def f(a, b) = grad(a * b, a)\nminimize f(theta, theta) wrt theta", 0.5, 1.0),
+    # names defined from w do depend on w: d/dw (2w * theta) = 2 theta
+    ("w = theta\nu = w * 2\nminimize grad(u * theta, w) wrt theta", 1.0, 2.0),
+    # an expression written like w's definition is not w
+    ("w = theta * 1\nminimize grad(w * (theta * 1), w) wrt theta", 0.5, 1.0),
+    # and grad with respect to theta runs through w, which is a function of theta
+    ("w = theta\nminimize grad(w * w, theta) wrt theta", 1.0, 2.0),
+])
+def test_grad_differentiates_with_respect_to_the_name(src, value, grad):
+    r = sd.compile("param theta\n" + src + "\n").exact({"theta": 0.5})
+    assert (r.value, r.grad["theta"]) == (value, grad)
+
+
+def test_an_alias_leaves_no_trace_after_differentiation():
+    m = sd.compile("param theta\nw = theta\nminimize grad(w * theta, w) wrt theta\n")
+    assert "alias.w" in m.program.ir_text()
+    assert "alias" not in m.grad_text() and "alias" not in m.estimator().source

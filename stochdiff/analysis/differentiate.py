@@ -25,7 +25,8 @@ from .rules import VJP, Emitter
 
 
 def expand_grads(g: Graph) -> Graph:
-    """Return ``g`` with every ``grad`` node replaced by its derivative subgraph."""
+    """Return ``g`` with every ``grad`` node replaced by its derivative subgraph, and without
+    ``alias`` nodes (which only keep the variable of a grad apart from the value it names)."""
     b = Builder.empty_like(g)
     m: list = []
     for n in g.nodes:
@@ -35,6 +36,18 @@ def expand_grads(g: Graph) -> Graph:
             m.append(vjp(b, expr, [x], b.nodes[expr].scope, n.loc, n.attrs[0])[0])
         else:
             m.append(b.add(n.op, args, n.attrs, n.loc))
+    g = b.finish(tuple((k, m[v]) for k, v in g.outputs))
+    return _without_aliases(g) if any(n.op == "alias" for n in g.nodes) else g
+
+
+def _without_aliases(g: Graph) -> Graph:
+    # after every grad is expanded an alias is the value it names; dropping it lets
+    # hash-consing merge what the aliases kept apart
+    b = Builder.empty_like(g)
+    m: list = []
+    for n in g.nodes:
+        args = tuple(m[a] for a in n.args)
+        m.append(args[0] if n.op == "alias" else b.add(n.op, args, n.attrs, n.loc))
     return b.finish(tuple((k, m[v]) for k, v in g.outputs))
 
 

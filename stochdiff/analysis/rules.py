@@ -59,6 +59,7 @@ VJP = {
     "div": lambda e, g, n, a, b: (_unb(e, e.div(g, b), a), _unb(e, e.neg(e.div(e.mul(g, n), b)), b)),
     "pow": _pow,
     "neg": lambda e, g, n, a: (e.neg(g),),
+    "alias": lambda e, g, n, a: (g,),
     "exp": lambda e, g, n, a: (e.mul(g, n),),
     "log": lambda e, g, n, a: (e.div(g, a),),
     "sqrt": lambda e, g, n, a: (e.div(g, e.mul(e.lit(2.0), n)),),
@@ -117,7 +118,7 @@ def _call_vjp(e, g, n, args):
 LINEAR, SHAPE, NONPOLY = "linear", "shape", "nonpoly"
 # PRODUCT entries list the argument positions whose degrees add up.
 DEGREE = {
-    **{op: LINEAR for op in ("add", "sub", "neg", "sum", "mean", "sum_last", "unsq", "squeeze",
+    **{op: LINEAR for op in ("alias", "add", "sub", "neg", "sum", "mean", "sum_last", "unsq", "squeeze",
                              "field", "adj_field", "record1")},
     "expand": (LINEAR, (0,)), "expand_last": (LINEAR, (0,)), "unbroadcast": (LINEAR, (0,)),
     "broadcast_to": (LINEAR, (0,)), "densify": (LINEAR, (0,)), "select_mask": (LINEAR, (0,)),

@@ -15,8 +15,9 @@ not depend on an enclosing draw is not recomputed per draw).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
@@ -33,6 +34,7 @@ class Thunk:
     free: frozenset  # random instances it mentions (directly, through names or through their args)
     memo: dict = field(default_factory=dict)
     calls: tuple = ()  # defs being inlined where it was written (an argument is not a recursive call)
+    alias: tuple = ()  # (name, serial) when the value gets a node of its own (see Lowerer.force)
 
 
 @dataclass(eq=False)
@@ -66,6 +68,20 @@ class Ctx:
         self.calls = calls  # names of defs being inlined, to refuse recursion
 
 
+def _grad_targets(module: A.Module) -> frozenset:
+    """Every name used as the variable of a ``grad`` anywhere in ``module`` (without recursion)."""
+    names, stack = set(), [module.stmts]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Grad):
+            names.add(x.wrt.name)
+        if is_dataclass(x):
+            stack.extend(getattr(x, f.name) for f in fields(x) if f.name != "loc")
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return frozenset(names)
+
+
 def lower_module(module: A.Module) -> Graph:
     """Check ``module`` and lower it to a :class:`Graph` with output ``objective``."""
     return Lowerer(module).run()
@@ -80,6 +96,8 @@ class Lowerer:
         self.param_dep: list = []
         self.loops: list = []  # enclosing loop iterations, for naming random nodes
         self.free_stack: set = set()
+        self.wrt_names = _grad_targets(module)  # names some grad(..., name) differentiates by
+        self.serials = itertools.count()  # tells apart the aliases of one name
         self.randoms: list = []
         self.expectations: dict = {}  # eid -> info dict
         self.unrolled = 0  # loop-body iterations of the loops unrolled so far, against MAX_UNROLL
@@ -148,7 +166,7 @@ class Lowerer:
                         declare(s.name, Binding(N.RANDOM, self.random_decl(s, env)), reassignable=True)
                     case A.Assign(name=n, expr=e):
                         N.check_expr(e, visible())
-                        t = self.thunk(e, dict(env))
+                        t = self.thunk(e, dict(env), n.name)
                         if not t.free:
                             # lower now, in program order: keeps node ids readable and avoids
                             # deep recursion when a long loop's last value is forced
@@ -301,8 +319,11 @@ class Lowerer:
         return info
 
     # ---------------------------------------------------------------- expressions
-    def thunk(self, e, env) -> Thunk:
-        return Thunk(e, env, self.free(e, env, {}))
+    def thunk(self, e, env, name: str = "") -> Thunk:
+        t = Thunk(e, env, self.free(e, env, {}))
+        if name in self.wrt_names:
+            t.alias = (name, next(self.serials))
+        return t
 
     def free(self, e, env, params) -> frozenset:
         """Random instances an expression depends on (``params``: def parameters -> thunks)."""
@@ -361,6 +382,11 @@ class Lowerer:
         hit = t.memo.get(key)
         if hit is None:
             hit = self.lower(t.expr, t.env, Ctx(ctx.bound, ctx.scope_of, t.calls))
+            if t.alias:
+                # grad(e, w) differentiates with respect to the name w alone.  Without a node of
+                # its own, w = theta (or a def argument equal to another one) would be the very
+                # node of theta, and the derivative would also run through theta's other uses.
+                hit = self.b.add("alias", (hit,), t.alias, t.expr.loc)
             t.memo[key] = hit
         return hit
 
@@ -438,7 +464,7 @@ class Lowerer:
             inner = dict(bnd.env)
             inner[name] = bnd
             for p, a in zip(d.params, e.args):
-                arg = self.thunk(a, env)
+                arg = self.thunk(a, env, p.name)
                 arg.calls = ctx.calls
                 inner[p.name] = Binding(N.VALUE, arg)
             return self.lower(d.body, inner, Ctx(ctx.bound, ctx.scope_of, ctx.calls + (name,)))

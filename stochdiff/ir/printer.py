@@ -47,7 +47,7 @@ def node_text(g: Graph, i: int) -> str:
         body = f"sample {name} ~ {dist}({inner})"
     elif op == "expect":
         body = f"expect s{at[0]} {args}" + (f"  ({at[1]})" if len(at) > 1 else "")
-    elif op in ("field", "adj_field", "record1"):
+    elif op in ("field", "adj_field", "record1", "alias"):
         body = f"{op}.{at[0]} {args}"
     elif op == "call":
         body = f"call {fn_text(at[0])}({args})"
