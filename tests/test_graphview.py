@@ -102,3 +102,13 @@ def test_png_and_svg(tasks, tmp_path):
 def test_picture_format_comes_from_the_suffix(tasks, tmp_path):
     with pytest.raises(stochdiff.StochdiffError, match=r"\.png or \.svg"):
         tasks.draw(tmp_path / "g.jpg")
+
+
+def test_drawing_without_matplotlib_names_the_picture(tasks, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # what an environment without it looks like
+    out = tmp_path / "g.png"
+    with pytest.raises(stochdiff.StochdiffError, match="pip install 'stochdiff\\[plot\\]'") as info:
+        tasks.draw(out)
+    assert info.value.file == str(out) and not out.exists()

@@ -227,12 +227,12 @@ NODE_W, NODE_H, GAP, PAD, HEAD = 2.6, 0.85, 0.3, 0.3, 0.55
 PER_ROW = 3
 
 
-def _matplotlib():
+def _matplotlib(path: str):
     try:
         import matplotlib
     except ImportError:
         raise StochdiffError("drawing needs matplotlib, which is not installed; "
-                             "install it with: pip install 'stochdiff[plot]'") from None
+                             "install it with: pip install 'stochdiff[plot]'", Location(file=path)) from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
@@ -253,7 +253,7 @@ def draw(model, path, mode: str = "independent") -> None:
         raise StochdiffError(f"cannot tell which picture format {path!r} should be: name it .png or .svg",
                              Location(file=path))
     G = expectation_graph(model, mode)
-    plt = _matplotlib()
+    plt = _matplotlib(path)
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
     from matplotlib.lines import Line2D
 

@@ -42,7 +42,8 @@ class _Probe(MonteCarlo):
         var = self.scopes[sid].vars[pos]
         if n is None:
             raise SupportTooLarge(f"{var.name} ~ {dist} is continuous, so the estimator's draws cannot be "
-                                  f"enumerated (check it statistically instead, with method='statistical')", var.loc)
+                                  f"enumerated (check it statistically: method='statistical' in Python, or stochdiff estimate)",
+                                  var.loc)
         key = (self.scopes[sid].key, pos)
         if key not in self.seen:  # scopes with one stream key share their draws: one set of digits
             self.seen.add(key)
