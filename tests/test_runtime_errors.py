@@ -376,3 +376,31 @@ def test_match_arms_of_different_shapes():
                    "minimize E[o](sum(match o { a => [1.0, 2.0], b => [1.0, 2.0, 3.0] } * theta)) wrt theta\n")
     err = expect_error(lambda: m.exact({"theta": 1.0}), "match: its arms have shapes (2,) and (3,)")
     assert (err.line, err.column) == (3, 19)
+
+
+# ---------------------------------------------------------------- records with different fields
+
+RECORDS = "param w, v\nx = w {op} v\nminimize sum(x.a) wrt w\n"
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+@pytest.mark.parametrize("how", RUNNERS)
+def test_arithmetic_between_records_with_different_fields(op, how):
+    # the kernels' "missing field = 0" is for adjoints; in a program it would be silently wrong
+    m = sd.compile(RECORDS.format(op=op))
+    params = {"w": {"a": np.ones(2)}, "v": {"b": np.ones(2)}}
+    err = expect_error(lambda: run(m, how, params, None), f"'{op}' combines records with different fields: "
+                                                         "{a} and {b}", params=params)
+    assert (err.line, err.column) == (2, 5)
+
+
+def test_nested_records_are_compared_field_by_field():
+    m = sd.compile(RECORDS.format(op="+").replace("sum(x.a)", "sum(x.a.p)"))
+    params = {"w": {"a": {"p": np.ones(2), "q": np.ones(2)}}, "v": {"a": {"p": np.ones(2)}}}
+    expect_error(lambda: m.exact(params), "{a.p, a.q} and {a.p}", params=params)
+
+
+def test_records_with_the_same_fields_and_records_with_arrays_still_combine():
+    m = sd.compile("param w, v\nx = (w + v) * 2 + 1\nminimize sum(x.a) + sum(x.b) wrt w\n")
+    r = m.exact({"w": {"a": np.ones(2), "b": np.zeros(2)}, "v": {"a": np.ones(2), "b": np.ones(2)}})
+    assert r.value == 2 * 5 + 2 * 3

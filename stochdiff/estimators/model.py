@@ -16,6 +16,7 @@ import numpy as np
 from ..analysis.certify import Certificate, certify
 from ..analysis.differentiate import gradient_program
 from ..analysis.linearity import linear_minibatch_scopes
+from ..analysis.records import check_records, signature
 from ..analysis.streams import allocate
 from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
 from ..ir.graph import extern_of
@@ -60,6 +61,14 @@ class Model:
         self._estimators: dict = {}
         self._exact_code = None
         self._whole_data = linear_minibatch_scopes(self.grad_ir)
+        self._records_ok: set = set()  # structures of params and data already checked
+
+    def check_records(self, params: dict, data: dict) -> None:
+        """Refuse arithmetic between records with different fields (once per structure of the inputs)."""
+        key = (signature(params), signature(data))
+        if key not in self._records_ok:
+            check_records(self.program.ir, params, data)
+            self._records_ok.add(key)
 
     def estimator(self, mode: str = "independent", samples=1) -> "Estimator":
         """An estimator of the value and gradient; see the module docs for ``mode`` and ``samples``."""
@@ -198,6 +207,7 @@ class _Code:
         loc = self.graph.meta_get("objective_loc")
         P = prepare("params", params, prog.declared("params"), loc)
         D = prepare("data", data, prog.declared("data"), loc)
+        self.model.check_records(P, D)
         try:
             with np.errstate(all="ignore"):
                 outs = self.fn(P, D, sampler, self.emitted.consts, self.functions)
