@@ -153,3 +153,16 @@ def test_an_extern_of_no_arguments():
     m = sd.compile("param theta\nextern f()\nminimize theta * f() wrt theta\n", externs={"f": lambda: 3.0})
     for r in (m.exact({"theta": 2.0}), m.estimator("naive")({"theta": 2.0})):
         assert (r.value, r.grad["theta"]) == (6.0, 3.0)
+
+
+@pytest.mark.parametrize("run", ["exact", "naive", "independent"])
+def test_adjoints_of_one_call_for_different_arguments(run):
+    # grad(f(a, b), a) and grad(f(a, b), b) differentiate one call for different arguments:
+    # a tape recorded for one must not answer the other
+    src = "param a, b, c\nextern f(u, v)\nminimize c * c + f(a, b) + grad(f(a, b), a) * 3 + grad(f(a, b), b) wrt c\n"
+    native = src.replace("extern f(u, v)", "def f(u, v) = sin(u) * v * v")
+    p = {"a": 0.7, "b": 1.3, "c": 1.0}
+    ext_model, nat_model = sd.compile(src, externs={"f": lambda u, v: anp.sin(u) * v * v}), sd.compile(native)
+    got, want = ((m.exact(p) if run == "exact" else m.estimator(run)(p)) for m in (ext_model, nat_model))
+    assert got.value == pytest.approx(want.value, rel=1e-12)
+    assert got.value == pytest.approx(1 + np.sin(0.7) * 1.69 + 3 * np.cos(0.7) * 1.69 + 2 * np.sin(0.7) * 1.3)

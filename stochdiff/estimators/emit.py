@@ -61,9 +61,8 @@ def emit(g: Graph, title: str = "estimator") -> Emitted:
         key = n.attrs[0] if n.op == "call" else None
         if key and key[0] == "vjps":
             f = forward.get((key[1], n.args[:key[2]]))
-            if f is not None and g.nodes[f].depth == n.depth:
-                tape_key.setdefault(f, key)
-                tape_of[i] = f
+            if f is not None and g.nodes[f].depth == n.depth and tape_key.setdefault(f, key) == key:
+                tape_of[i] = f  # a tape answers only the adjoints it was recorded for (same wrt)
     # a node that is taped for its own adjoint is traced anyway: its value needs no tape
     tape_of = {i: f for i, f in tape_of.items() if i not in tape_key}
     src.append("def estimate(P, D, S, C, F):")
