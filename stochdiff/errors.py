@@ -109,6 +109,10 @@ class EvaluationProblem(StochdiffError):
     """An operation failed while evaluating a program (shapes, non-finite values, externs)."""
 
 
+class ShapeMismatch(EvaluationProblem):
+    """An operation whose operands' shapes do not fit together."""
+
+
 def did_you_mean(name: str, candidates) -> str:
     """``"; did you mean 'x'?"`` for the nearest candidate, or ``""``."""
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)

@@ -178,3 +178,12 @@ def test_property_shortcut_agrees_with_enumeration(body, b):
     fast, slow = m.exact(p, {"D": d["D"]}), enumerated(m, p, {"D": d["D"]})
     assert fast.value == pytest.approx(slow.value, rel=1e-9, abs=1e-12), text
     np.testing.assert_allclose(fast.grad["theta"], slow.grad["theta"], rtol=1e-9, atol=1e-12, err_msg=text)
+
+
+def test_a_genuine_evaluation_error_is_not_retried_by_enumeration():
+    # only a shape mismatch sends exact() from the whole-data shortcut to enumeration: a NaN
+    # on a large dataset is reported as such, not as a support too large to enumerate
+    m = sd.compile("param theta\ndata D\nrandom z ~ minibatch(D, 2)\nminimize E[z](mean(log(z.x)) * theta) wrt theta\n")
+    x = np.linspace(-1.0, 1.0, 3000)
+    with pytest.raises(sd.EvaluationProblem, match="log produced NaN"):
+        m.exact({"theta": 1.0}, {"D": {"x": x}})

@@ -15,8 +15,8 @@ The check is an abstract interpretation over the nodes of the scope, with states
 and rules in a table.  Anything not covered is X, so the answer is conservative: a scope
 is only treated this way when *every* expectation drawing from it has a body in C or L.
 Shapes that would make a rule wrong (a constant aligned with the example axis, say)
-cannot silently pass: with the whole dataset such a constant no longer fits and the
-evaluation fails loudly instead.
+cannot silently pass: with the whole dataset such a constant no longer fits, the evaluation
+fails with a shape mismatch, and ``Model.exact`` enumerates subsets instead.
 """
 
 from __future__ import annotations

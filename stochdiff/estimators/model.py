@@ -18,7 +18,8 @@ from ..analysis.differentiate import gradient_program
 from ..analysis.linearity import linear_minibatch_scopes
 from ..analysis.records import check_records, signature
 from ..analysis.streams import allocate
-from ..errors import DataProblem, EvaluationProblem, StochdiffError, StructureProblem, did_you_mean
+from ..errors import (DataProblem, EvaluationProblem, ShapeMismatch, StochdiffError, StructureProblem,
+                      did_you_mean)
 from ..ir.graph import extern_of
 from ..ir.printer import print_graph
 from ..runtime import kernels as K
@@ -95,7 +96,7 @@ class Model:
             return run(frozenset())
         try:
             return run(self._whole_data)
-        except EvaluationProblem:
+        except ShapeMismatch:
             # The whole-data shortcut assumes a body does not depend on where an example sits in
             # the minibatch.  The only way it could is an array as long as the minibatch that does
             # not come from it (a constant or a param, as in mean(z.y * [1, 3])); on the whole
@@ -260,6 +261,8 @@ class _Code:
             return EvaluationProblem(f"{what} produced NaN or infinite values", n.loc)
         if isinstance(e, MemoryError) or (isinstance(e, ValueError) and _TOO_BIG.search(msg)):
             return EvaluationProblem(f"{what} needs more memory than this machine has", n.loc)
+        if isinstance(e, K.ShapeError):
+            return ShapeMismatch(msg if msg.startswith(what) else f"{what}: {msg}", n.loc)
         if isinstance(e, K.KernelError) or type(e).__name__ in ("KernelError", "ContinuousSupport"):
             if n.op == "seed":  # the kernel's sentence continues the subject: "... must be a scalar ..."
                 return EvaluationProblem(f"{what} {msg}", n.loc)
@@ -274,8 +277,8 @@ class _Code:
             shapes = " and ".join(str(tuple(np.shape(a))[self.graph.nodes[x].depth + 1:])
                                   for a, x in pairs if not isinstance(a, dict))
             if n.op == "select":
-                return EvaluationProblem(f"{what}: its arms have shapes {shapes}, which do not fit together", n.loc)
-            return EvaluationProblem(f"{what}: shapes {shapes} do not fit together", n.loc)
+                return ShapeMismatch(f"{what}: its arms have shapes {shapes}, which do not fit together", n.loc)
+            return ShapeMismatch(f"{what}: shapes {shapes} do not fit together", n.loc)
         return EvaluationProblem(f"{what} failed: {msg}", n.loc)
 
 

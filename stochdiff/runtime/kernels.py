@@ -328,8 +328,12 @@ def _matmul_ranks(a, b, d):
     return ea, eb
 
 
+class ShapeError(KernelError):
+    """Shapes that do not fit together (a caller may retry with other shapes: see Model.exact)."""
+
+
 def _misfit(a, b, d):
-    return KernelError(f"matmul of shapes {_event(a, d)} and {_event(b, d)} does not fit")
+    return ShapeError(f"matmul of shapes {_event(a, d)} and {_event(b, d)} does not fit")
 
 
 def matmul(a, b, d):
