@@ -12,8 +12,7 @@ cannot follow (an extern's result) is unknown, and unknown never makes an error.
 from __future__ import annotations
 
 from ..errors import EvaluationProblem
-
-BINARY = {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'^'", "matmul": "'@'"}
+from ..ir.lower import OPERATOR_NAMES as BINARY
 # primitives whose result has the structure of their first argument
 FIRST = {"neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "sign", "step", "sum",
          "mean", "sum_last", "unsq", "squeeze", "expect", "alias"}

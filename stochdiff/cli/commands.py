@@ -209,8 +209,6 @@ def _check_inspect_outputs(args) -> None:
 
 
 def _dump(model, what, mode) -> str:
-    import stochdiff
-
     if what == "ast":
         return stochdiff.format(model.program.source, model.program.filename)
     if what == "ir":

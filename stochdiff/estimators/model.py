@@ -21,6 +21,7 @@ from ..analysis.streams import allocate
 from ..errors import (DataProblem, EvaluationProblem, ShapeMismatch, StochdiffError, StructureProblem,
                       did_you_mean)
 from ..ir.graph import extern_of
+from ..ir.lower import OPERATOR_NAMES
 from ..ir.printer import print_graph
 from ..runtime import kernels as K
 from ..runtime.externs import EXTERN_KERNELS, resolve
@@ -326,8 +327,7 @@ def _describe(n, g) -> str:
         return f"extern {extern_of(n.attrs[0])[0]}"
     if n.op == "sample":
         return f"drawing {n.attrs[4]} ~ {n.attrs[2].replace('_labelled', '')}"
-    return {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'^'", "matmul": "'@'",
-            "field": f"field access .{n.attrs[0] if n.attrs else ''}", "select": "match",
+    return {**OPERATOR_NAMES, "field": f"field access .{n.attrs[0] if n.attrs else ''}", "select": "match",
             "select_mask": "match"}.get(n.op, n.op)
 
 

@@ -564,3 +564,5 @@ class Lowerer:
 
 
 BINOPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "@": "matmul"}
+OPERATOR_NAMES = {op: f"'{sym}'" for sym, op in BINOPS.items()}  # how messages name a primitive: '+'
+

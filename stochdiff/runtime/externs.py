@@ -29,9 +29,11 @@ RECORDS = (dict, DictBox)
 def resolve(key, externs):
     """The Python function behind a ``call`` node."""
     if key[0] == "extern":
-        return _traced_records(externs[key[1]])
+        return externs[key[1]]
     _, base, n, wrt = key
     f = resolve(base, externs)
+    if base[0] == "extern":  # only where autograd traces it: a plain call takes a plain dict
+        f = _traced_records(f)
     one = len(wrt) == 1  # autograd returns a bare adjoint, not a tuple, for one argnum
     back_of = autograd.make_vjp(f, wrt[0] if one else wrt)
 

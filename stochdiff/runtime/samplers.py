@@ -148,16 +148,19 @@ def support_size(dist, static, args, d):
         log_count = math.lgamma(n + 1) - math.lgamma(b + 1) - math.lgamma(n - b + 1)
         return math.comb(n, b) if log_count < math.log(COUNTABLE) - 1 else math.inf
     if dist == "dropout":
-        k = math.prod(static[0])
-        return 2**k if 2**min(k, 63) < COUNTABLE else math.inf
+        return _patterns(math.prod(static[0]))
     if dist == "choice":
         return _first_event_len(args[0], d)
     if dist == "choice_labelled":
         return len(static[0])
     if dist == "bernoulli":
-        k = math.prod(np.shape(args[0])[d:])
-        return 2**k if 2**min(k, 63) < COUNTABLE else math.inf
+        return _patterns(math.prod(np.shape(args[0])[d:]))
     return None
+
+
+def _patterns(k):
+    """2 ** k, the 0/1 patterns of k entries, or ``math.inf`` past :data:`COUNTABLE`."""
+    return 2**k if 2**min(k, 63) < COUNTABLE else math.inf
 
 
 def count_text(n) -> str:
