@@ -15,16 +15,10 @@ __version__ = "0.1.0"
 def parse(text: str, filename: str | None = None):
     """Parse and check ``text``; return a :class:`~stochdiff.ir.program.Program`."""
     from .ir.program import Program
-    from .syntax.depth import deep_recursion, too_deep
-    from .syntax.parser import parse_module, source_name
+    from .syntax.depth import parse_then
+    from .syntax.parser import source_name
 
-    filename = source_name(text, filename)
-    with deep_recursion():
-        module = parse_module(text, filename)
-        try:
-            return Program.from_module(module)
-        except RecursionError:
-            raise too_deep(module) from None
+    return parse_then(text, source_name(text, filename), Program.from_module)
 
 
 def load(path):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 
 from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
@@ -70,16 +70,7 @@ class Ctx:
 
 def _grad_targets(module: A.Module) -> frozenset:
     """Every name used as the variable of a ``grad`` anywhere in ``module`` (without recursion)."""
-    names, stack = set(), [module.stmts]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, A.Grad):
-            names.add(x.wrt.name)
-        if is_dataclass(x):
-            stack.extend(getattr(x, f.name) for f in fields(x) if f.name != "loc")
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-    return frozenset(names)
+    return frozenset(x.wrt.name for x, _ in A.walk(module.stmts) if isinstance(x, A.Grad))
 
 
 def lower_module(module: A.Module) -> Graph:

@@ -22,7 +22,7 @@ Distribution arguments are expressions, or ``Labelled(label, expr)`` for ``choic
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Union
 
 from ..errors import Location, UNKNOWN
@@ -228,3 +228,18 @@ DISTRIBUTIONS = {
 
 KEYWORDS = {"param", "data", "const", "extern", "def", "random", "for", "in", "minimize", "wrt",
             "E", "grad", "match", "pi"}
+
+
+def walk(node):
+    """Every AST node under ``node`` (itself included) with its depth, 1 for ``node``.
+
+    Iterative, so that the very deep trees of long expressions need no deep stack.
+    """
+    stack = [(node, 1)]
+    while stack:
+        x, d = stack.pop()
+        if is_dataclass(x):
+            yield x, d
+            stack.extend((getattr(x, f.name), d + 1) for f in fields(x) if f.name != "loc")
+        elif isinstance(x, (list, tuple)):
+            stack.extend((y, d) for y in x)

@@ -12,10 +12,10 @@ default limit) the error points at the deepest statement instead of failing with
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 
 from ..errors import Location, SyntaxProblem
+from .ast import walk
 
 FRAMES = 200_000  # enough for expressions of some tens of thousands of terms
 
@@ -41,12 +41,17 @@ def too_deep(module) -> SyntaxProblem:
 
 def nesting(node) -> int:
     """How deeply AST dataclasses nest under ``node`` (computed without recursion)."""
-    deepest, stack = 0, [(node, 1)]
-    while stack:
-        x, d = stack.pop()
-        if dataclasses.is_dataclass(x):
-            deepest = max(deepest, d)
-            stack.extend((getattr(x, f.name), d + 1) for f in dataclasses.fields(x) if f.name != "loc")
-        elif isinstance(x, (list, tuple)):
-            stack.extend((y, d) for y in x)
-    return deepest
+    return max((d for _, d in walk(node)), default=0)
+
+
+def parse_then(text: str, filename: str, then):
+    """``then(parse_module(text, filename))`` for a recursive pass ``then``, with the stack it
+    needs, and with a located error for a program too deep even for that."""
+    from .parser import parse_module
+
+    with deep_recursion():
+        module = parse_module(text, filename)
+        try:
+            return then(module)
+        except RecursionError:
+            raise too_deep(module) from None

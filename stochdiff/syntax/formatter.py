@@ -37,15 +37,9 @@ def format_source(text: str, filename: str = "<string>") -> str:
 
     Raises :class:`~stochdiff.errors.SyntaxProblem` when ``text`` does not parse.
     """
-    from .depth import deep_recursion, too_deep
-    from .parser import parse_module  # imported here so the formatter has no parser cost
+    from .depth import parse_then  # imported here so the formatter has no parser cost
 
-    with deep_recursion():
-        module = parse_module(text, filename)
-        try:
-            return format_module(module)
-        except RecursionError:
-            raise too_deep(module) from None
+    return parse_then(text, filename, format_module)
 
 
 def format_expr(expr) -> str:
