@@ -12,22 +12,14 @@ any of the expensive unrolling.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
 
 from ..errors import StructureProblem
 from ..syntax import ast as A
 from . import names as N
+from .names import Binding
 from .statics import static, static_int
 
 MAX_UNROLL = 100_000
-
-
-class StaticName(NamedTuple):
-    """What :func:`~stochdiff.ir.statics.static` reads from a binding (a const or a loop variable)."""
-
-    kind: str
-    value: object = None
-    static: object = None
 
 
 class Unknown(Exception):
@@ -46,37 +38,32 @@ def count_unrolled(loop: A.For, env: dict, left: int) -> int:
     Raises a :class:`StructureProblem` at the first loop whose iterations exceed it.
     """
     try:
-        return _count((loop,), dict(env), left, {})
+        return _count((loop,), dict(env), left, {}, outermost=True)
     except Unknown:
         # lowering fails at (or before) the bound that could not be evaluated, so nothing
         # beyond the loops counted so far is ever unrolled
         return 0
 
 
-def _count(stmts, env: dict, left: int, relevant: dict) -> int:
+def _count(stmts, env: dict, left: int, relevant: dict, outermost: bool = False) -> int:
     used = 0
     for s in _relevant(stmts, relevant):
         if isinstance(s, A.ConstDecl):
-            env[s.name.name] = StaticName(N.CONST, static=_evaluate(static, s.expr, env))
+            env[s.name.name] = Binding(N.CONST, static=_evaluate(static, s.expr, env))
             continue
         lo, hi = _evaluate(static_int, s.lo, env), _evaluate(static_int, s.hi, env)
         n = trip_count(lo, hi)
         if n > left - used:
-            raise over_budget(s, n, left == MAX_UNROLL and used == 0 and not env.get(_NESTED))
+            raise over_budget(s, n, outermost and left == MAX_UNROLL and used == 0)
         used += n
         if not _relevant(s.body, relevant):
             continue  # a body without loops or consts costs one unit per iteration
-        saved, nested = env.get(s.var.name), env.get(_NESTED)
-        env[_NESTED] = True
+        saved = env.get(s.var.name)
         for k in range(lo, hi + 1):  # at most `left` iterations: each one spent a unit above
-            env[s.var.name] = StaticName(N.LOOP, k)
+            env[s.var.name] = Binding(N.LOOP, k)
             used += _count(s.body, env, left - used, relevant)
         _restore(env, s.var.name, saved)
-        _restore(env, _NESTED, nested)
     return used
-
-
-_NESTED = " nested"  # an env key no program name can spell: set while walking a loop body
 
 
 def _relevant(stmts, cache: dict) -> tuple:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
 from . import names as N
+from .names import Binding
 from .graph import Builder, Graph, Var
 from .loops import MAX_UNROLL, count_unrolled
 from .statics import static, static_int, static_shape, try_static
@@ -48,15 +49,6 @@ class RandomInfo:
     loc: object
     decl: A.RandomDecl
     where: str = ""
-
-
-@dataclass(frozen=True)
-class Binding:
-    kind: str
-    value: object = None  # node id, Thunk, RandomInfo, DefDecl, ExternDecl or int
-    env: object = None  # defining environment of a def
-    loc: object = None
-    static: object = None  # a const's value
 
 
 class Ctx:

@@ -7,6 +7,8 @@ be reported.  Here every expression is walked once with the names visible at its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import NameProblem, StructureProblem, did_you_mean
 from ..syntax import ast as A
 
@@ -17,6 +19,17 @@ PARAM, DATA, CONST, VALUE, RANDOM, DEF, EXTERN, LOOP = (
 KIND_WORD = {PARAM: "a param", DATA: "data", CONST: "a const", VALUE: "a value",
              RANDOM: "a random variable", DEF: "a def", EXTERN: "an extern function",
              LOOP: "a loop variable"}
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a name is bound to while a program is lowered (and while its loops are counted)."""
+
+    kind: str
+    value: object = None  # node id, Thunk, RandomInfo, DefDecl, ExternDecl or int
+    env: object = None  # defining environment of a def
+    loc: object = None
+    static: object = None  # a const's value
 
 
 def undefined(name: str, loc, names) -> NameProblem:
