@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataProblem, Location
+from ..runtime.values import check_finite, entry_name, first_leaf
 
 
 def load_values(path) -> dict:
@@ -129,13 +130,13 @@ def _array(v, where: str, path: str) -> np.ndarray:
     here = Location(file=path)
     if isinstance(v, (str, bool)) or v is None:
         raise DataProblem(f"'{where}' must be a number or an array of numbers, not a JSON {_json_kind(v)}", here)
-    bad = _first_leaf(v, lambda x: isinstance(x, (str, bool, dict)) or x is None)
+    bad = first_leaf(v, lambda x: isinstance(x, (str, bool, dict)) or x is None)
     if bad is not None:  # checked before the shape, so ["1", 2] is not called ragged
-        raise DataProblem(f"'{where}' must contain only numbers, but {_entry(where, bad[0])} is a JSON "
+        raise DataProblem(f"'{where}' must contain only numbers, but {entry_name(where, bad[0])} is a JSON "
                           f"{_json_kind(bad[1])}", here)
-    big = _first_leaf(v, lambda x: isinstance(x, int) and abs(x) > _FLOAT_MAX)
+    big = first_leaf(v, lambda x: isinstance(x, int) and abs(x) > _FLOAT_MAX)
     if big is not None:
-        raise DataProblem(f"{_entry(where, big[0])} is too large for a floating-point number", here)
+        raise DataProblem(f"{entry_name(where, big[0])} is too large for a floating-point number", here)
     try:
         a = np.array(v, dtype=np.float64)
     except ValueError:
@@ -155,35 +156,6 @@ def _depth(v) -> int:
     while isinstance(v, list):
         n, v = n + 1, (v[0] if v else None)
     return n
-
-
-def _first_leaf(v, test):
-    """``(index, leaf)`` of the first leaf of nested lists ``v`` for which ``test`` holds, or None.
-
-    Iterative, so that a deeply nested array cannot exhaust the stack here.
-    """
-    stack = [((), v)]
-    while stack:
-        idx, x = stack.pop()
-        if isinstance(x, list):
-            stack.extend(((*idx, i), y) for i, y in reversed(list(enumerate(x))))
-        elif test(x):
-            return idx, x
-    return None
-
-
-def _entry(where: str, idx) -> str:
-    """``theta[1, 2]``: the name of one entry of an array, as the tables name gradient entries."""
-    return f"{where}[{', '.join(map(str, idx))}]" if idx else where
-
-
-def check_finite(a: np.ndarray, where: str, here: Location) -> None:
-    """Raise naming the first NaN or infinity of ``a``: such a value is never a usable param or datum."""
-    finite = np.isfinite(a)
-    if not finite.all():
-        idx = tuple(int(i) for i in np.unravel_index(np.argmin(finite), a.shape))
-        raise DataProblem(f"{_entry(where, idx)} is not finite ({a[idx]}); params and data must be finite "
-                          f"numbers", here)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataProblem, did_you_mean
+from ..errors import DataProblem, Location, did_you_mean
 from .distributions import stack_collection
 from .kernels import KernelError
 
@@ -54,28 +54,30 @@ def _convert(v, path, loc, allow_list):
         raise DataProblem(f"collection '{path}' is empty", loc)
     if v is None:
         raise DataProblem(f"'{path}' is None, not a number or an array", loc)
-    odd = _non_numbers(v)
-    if odd:  # numpy would turn None into NaN, and refuse strings with its own words
-        raise DataProblem(f"'{path}' contains a non-number, {odd[0]!r}", loc)
+    odd = first_leaf(v, lambda x: isinstance(x, (str, bytes)) or x is None)
+    if odd is not None:  # numpy would turn None into NaN, and refuse strings with its own words
+        raise DataProblem(f"'{path}' contains a non-number, {odd[1]!r}", loc)
     try:
         a = np.array(v, dtype=np.float64)  # a copy, always
     except (TypeError, ValueError):
         raise DataProblem(_not_numeric(v, path), loc) from None
-    if not np.all(np.isfinite(a)):
-        raise DataProblem(f"'{path}' contains NaN or infinite values", loc)
+    check_finite(a, path, loc)
     return a[None]
 
 
-def _non_numbers(v) -> list:
-    """The first string or None inside nested lists ``v``, as a list of at most one."""
-    stack = [v]
+def first_leaf(v, test):
+    """``(index, leaf)`` of the first leaf of nested lists ``v`` for which ``test`` holds, or None.
+
+    Iterative, so that a deeply nested array cannot exhaust the stack here.
+    """
+    stack = [((), v)]
     while stack:
-        x = stack.pop()
+        idx, x = stack.pop()
         if isinstance(x, (list, tuple)):
-            stack.extend(reversed(x))
-        elif isinstance(x, (str, bytes)) or x is None:
-            return [x]
-    return []
+            stack.extend(((*idx, i), y) for i, y in reversed(list(enumerate(x))))
+        elif test(x):
+            return idx, x
+    return None
 
 
 def _not_numeric(v, path) -> str:
@@ -113,3 +115,17 @@ def unbatch(x, replicates):
     if replicates is None:
         return x[0] if x.ndim and x.shape[0] == 1 else x
     return np.broadcast_to(x, (replicates,) + x.shape[1:]).copy()
+
+
+def entry_name(where: str, idx) -> str:
+    """``theta[1, 2]``: the name of one entry of an array, as the tables name gradient entries."""
+    return f"{where}[{', '.join(map(str, idx))}]" if idx else where
+
+
+def check_finite(a: np.ndarray, where: str, here: Location) -> None:
+    """Raise naming the first NaN or infinity of ``a``: such a value is never a usable param or datum."""
+    finite = np.isfinite(a)
+    if not finite.all():
+        idx = tuple(int(i) for i in np.unravel_index(np.argmin(finite), a.shape))
+        raise DataProblem(f"{entry_name(where, idx)} is not finite ({a[idx]}); params and data must be finite "
+                          f"numbers", here)
