@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import NameProblem, StructureProblem, did_you_mean
+from ..runtime.distributions import ARG_RULES, check_args
 from ..syntax import ast as A
 from . import names as N
 from .names import Binding
@@ -254,21 +255,15 @@ class Lowerer:
             dyn = [plain[0]]
         elif dist == "bernoulli":
             dyn = [plain[0]]
-            p = try_static(plain[0], env)
-            if isinstance(p, (int, float)) and not 0 <= p <= 1:
-                raise StructureProblem(f"the bernoulli probability must be in [0, 1], not {p}", plain[0].loc)
         else:  # uniform, normal
             dyn = plain[:2]
             shape = static_shape(plain[2], env) if n == 3 else ()
             fixed = (shape,)
-            second = try_static(plain[1], env)
-            first = try_static(plain[0], env)
-            if dist == "normal" and isinstance(second, (int, float)) and second <= 0:
-                raise StructureProblem(f"the normal's standard deviation must be positive, not {second}",
-                                       plain[1].loc)
-            if dist == "uniform" and isinstance(first, (int, float)) and isinstance(second, (int, float)) \
-                    and not first < second:
-                raise StructureProblem(f"uniform needs lo < hi, not {first} and {second}", plain[0].loc)
+        rule = ARG_RULES.get(dist)
+        if rule is not None:  # arguments known now are checked now; the others when drawn
+            known = [try_static(plain[i], env) for i in rule.args]
+            if all(isinstance(v, (int, float)) for v in known) and (why := check_args(dist, known)):
+                raise StructureProblem(why, plain[rule.args[0]].loc)
         thunks = tuple(self.thunk(e, dict(env)) for e in dyn)
         free = frozenset().union(*(t.free for t in thunks)) if thunks else frozenset()
         for t, e in zip(thunks, dyn):

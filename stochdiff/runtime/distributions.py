@@ -88,14 +88,40 @@ def _check_support_size(n, what):
         raise KernelError(f"exact enumeration of {what} needs {n} support points, more than the limit of {MAX_SUPPORT}")
 
 
-def _check_probability(p):
-    bad = ~((p >= 0) & (p <= 1))  # also catches NaN
-    if np.any(bad):
-        raise KernelError(f"the probability p must be in [0, 1], but it is {_first(p[bad])}")
+class ArgRule(NamedTuple):
+    """A rule on a distribution's arguments, checked statically when they are known (see
+    ``ir/lower.py``) and on the values when they come from data (the draws below)."""
+
+    args: tuple  # the positions of the arguments it reads
+    holds: Callable  # elementwise on those arguments; False for NaN
+    sentence: str  # what must hold, as the start of an error message
 
 
-def _first(x):
-    return f"{float(np.ravel(x)[0]):g}"
+ARG_RULES = {
+    "bernoulli": ArgRule((0,), lambda p: (p >= 0) & (p <= 1), "the bernoulli probability must be in [0, 1]"),
+    "uniform": ArgRule((0, 1), lambda lo, hi: lo < hi, "uniform needs lo < hi"),
+    "normal": ArgRule((1,), lambda sigma: sigma > 0, "the normal's standard deviation must be positive"),
+}
+
+
+def check_args(dist: str, values) -> str | None:
+    """The error sentence if ``values`` (the arguments the rule of ``dist`` reads, arrays that
+    broadcast together) break the rule, else None."""
+    rule = ARG_RULES.get(dist)
+    if rule is None:
+        return None
+    values = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
+    bad = ~np.asarray(rule.holds(*values))
+    if not bad.any():
+        return None
+    shown = " and ".join(f"{float(v[bad].ravel()[0]):g}" for v in values)
+    return f"{rule.sentence}, not {shown}"
+
+
+def _check(dist, *values):
+    why = check_args(dist, values)
+    if why:
+        raise KernelError(why)
 
 
 def _uniform_probs(n, d):
@@ -260,7 +286,7 @@ def _bernoulli_n(static, args, d):
 
 def _bernoulli_draw(u, static, args, d):
     (p,) = args
-    _check_probability(p)
+    _check("bernoulli", p)
     u = u.reshape(u.shape[:-1] + p.shape[d:])
     return (u < p).astype(np.float64)
 
@@ -268,7 +294,7 @@ def _bernoulli_draw(u, static, args, d):
 def _bernoulli_support(static, args, d):
     # every 0/1 pattern of the k entries, weighted by the product of their probabilities
     (p,) = args
-    _check_probability(p)
+    _check("bernoulli", p)
     event = p.shape[d - 1:]
     k = math.prod(event)
     _check_support_size(2**k, "a bernoulli draw")
@@ -303,11 +329,7 @@ def _uniform_draw(u, static, args, d):
     u = u.reshape(u.shape[:-1] + ev)
     r = len(ev)
     lo, hi = _pad(lo, d, r), _pad(hi, d, r)
-    bad = ~(lo < hi)  # after padding, so that batch axes line up; the rule of the static check
-    if np.any(bad):
-        lo_b, hi_b, bad = np.broadcast_arrays(lo, hi, bad)
-        raise KernelError(f"the lower bound must be below the upper bound, but {_first(lo_b[bad])} >= "
-                          f"{_first(hi_b[bad])}")
+    _check("uniform", lo, hi)  # after padding, so that batch axes line up
     return lo + (hi - lo) * u
 
 
@@ -318,8 +340,7 @@ def _normal_n(static, args, d):
 
 def _normal_draw(u, static, args, d):
     mu, sigma = args
-    if np.any(~(sigma > 0)):  # the rule of the static check
-        raise KernelError(f"the standard deviation must be positive, but it is {_first(sigma[~(sigma > 0)])}")
+    _check("normal", sigma)
     ev = _continuous_event(static, args, d)
     k = math.prod(ev)
     h = (k + 1) // 2
