@@ -404,3 +404,17 @@ def test_records_with_the_same_fields_and_records_with_arrays_still_combine():
     m = sd.compile("param w, v\nx = (w + v) * 2 + 1\nminimize sum(x.a) + sum(x.b) wrt w\n")
     r = m.exact({"w": {"a": np.ones(2), "b": np.zeros(2)}, "v": {"a": np.ones(2), "b": np.ones(2)}})
     assert r.value == 2 * 5 + 2 * 3
+
+
+def test_the_limit_is_the_users_to_raise():
+    # 2 ** 20 masks: past the default limit of exact(), and computed when the limit allows it
+    m = sd.compile("param theta\nrandom m ~ dropout(20, 0.5)\nminimize E[m](sum(m) * theta) wrt theta\n")
+    expect_error(lambda: m.exact({"theta": 0.7}), "1,048,576 values", "limit of 1,000,000")
+    assert m.exact({"theta": 0.7}, limit=2**20).value == pytest.approx(14.0)
+
+
+def test_the_limit_message_gives_the_real_count():
+    m = sd.compile("param theta\nrandom m ~ dropout(3, 0.5)\nminimize E[m](sum(m * theta)) ^ 2 wrt theta\n")
+    est = m.estimator("naive", samples=2)
+    expect_error(lambda: exact_mean(est, {"theta": np.ones(3)}, limit=10), "would take 64 joint configurations")
+    assert np.isfinite(exact_mean(est, {"theta": np.ones(3)}, limit=64).value)

@@ -27,10 +27,6 @@ import numpy as np
 
 from .kernels import KernelError
 
-# Exact enumeration beyond this many support points would exhaust memory long before it
-# finished; refuse with a sentence instead.
-MAX_SUPPORT = 1_000_000
-
 
 class ContinuousSupport(KernelError):
     """Raised by ``support`` of a continuous distribution: it cannot be enumerated."""
@@ -81,11 +77,6 @@ def _lead(x, axis, what):
 
 
 _AXIS_NAME = {"dataset": "example", "collection": "element"}
-
-
-def _check_support_size(n, what):
-    if n > MAX_SUPPORT:
-        raise KernelError(f"exact enumeration of {what} needs {n} support points, more than the limit of {MAX_SUPPORT}")
 
 
 class ArgRule(NamedTuple):
@@ -183,7 +174,6 @@ def _minibatch_draw(u, static, args, d):
 def _minibatch_support(static, args, d):
     (b,), (D,) = static, args
     n = _dataset_n(D, b, d - 1)
-    _check_support_size(math.comb(n, b), "a minibatch")
     subsets = np.array(list(itertools.combinations(range(n), b)), dtype=np.int64)
     return _map(lambda leaf: np.take(leaf, subsets, axis=d - 1), D), _uniform_probs(len(subsets), d)
 
@@ -212,7 +202,6 @@ def _dropout_draw(u, static, args, d):
 def _dropout_support(static, args, d):
     shape, p, keep = _dropout_static(static)
     k = math.prod(shape)
-    _check_support_size(2**k, "a dropout mask")
     masks = np.array(list(itertools.product((0.0, keep), repeat=k))).reshape((-1,) + shape)
     zeros = (masks == 0.0).reshape(len(masks), -1).sum(axis=1)
     probs = p**zeros * (1.0 - p) ** (k - zeros)
@@ -297,7 +286,6 @@ def _bernoulli_support(static, args, d):
     _check("bernoulli", p)
     event = p.shape[d - 1:]
     k = math.prod(event)
-    _check_support_size(2**k, "a bernoulli draw")
     bits = np.array(list(itertools.product((0.0, 1.0), repeat=k)))
     pk = p.reshape(p.shape[:d - 1] + (1, k))
     probs = np.prod(np.where(bits == 1.0, pk, 1.0 - pk), axis=-1)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import StochdiffError, SupportTooLarge
 from ..estimators.model import Estimator, Model
 from ..runtime.distributions import DISTS
-from ..runtime.samplers import MonteCarlo, count_text, support_size
+from ..runtime.samplers import COUNTABLE, MonteCarlo, count_text, support_size
 
 DEFAULT_LIMIT = 200_000
 CHUNK = 20_000  # configurations evaluated at once: bounds memory, not the total
@@ -49,7 +49,7 @@ class _Probe(MonteCarlo):
             self.seen.add(key)
             sites = math.prod(shape[1:])
             # compare logarithms first: n ** sites can be astronomically large
-            big = n > 1 and sites * math.log2(n) > math.log2(self.limit) + 1
+            big = n > 1 and sites * math.log2(n) + math.log2(self.total) > math.log2(COUNTABLE)
             reach = math.inf if big else self.total * n**sites
             if reach > self.limit:
                 each = f" at each of {sites:,} sites" if sites > 1 else ""
