@@ -418,3 +418,19 @@ def test_the_limit_message_gives_the_real_count():
     est = m.estimator("naive", samples=2)
     expect_error(lambda: exact_mean(est, {"theta": np.ones(3)}, limit=10), "would take 64 joint configurations")
     assert np.isfinite(exact_mean(est, {"theta": np.ones(3)}, limit=64).value)
+
+
+@pytest.mark.parametrize("w, words", [
+    (np.array([1 + 2j]), "'w' is an array of complex128, not of real numbers"),
+    (np.array(["1.5"]), "'w' is an array of <U3, not of real numbers"),
+    (1 + 2j, "'w' is a complex number, not a real one"),
+])
+def test_values_that_are_not_real_numbers(w, words):
+    # numpy would drop the imaginary part (with a warning) or read the string as a number
+    m = sd.compile("param w\nminimize sum(w) wrt w\n")
+    expect_error(lambda: m.exact({"w": w}), words, params={"w": w})
+
+
+def test_an_argument_just_out_of_range_is_shown_unrounded():
+    m = sd.compile("param theta\ndata p\nrandom m ~ bernoulli(p)\nminimize E[m](m * theta) wrt theta\n")
+    expect_error(lambda: m.exact({"theta": 1.0}, {"p": 1.0000001}), "must be in [0, 1], not 1.0000001")

@@ -105,7 +105,8 @@ def check_args(dist: str, values) -> str | None:
     bad = ~np.asarray(rule.holds(*values))
     if not bad.any():
         return None
-    shown = " and ".join(f"{float(v[bad].ravel()[0]):g}" for v in values)
+    # the shortest text that reads back as the value: 1.0000001 must not show as 1
+    shown = " and ".join(np.format_float_positional(v[bad].ravel()[0], trim="-") for v in values)
     return f"{rule.sentence}, not {shown}"
 
 

@@ -57,6 +57,11 @@ def _convert(v, path, loc, allow_list):
     odd = first_leaf(v, lambda x: isinstance(x, (str, bytes)) or x is None)
     if odd is not None:  # numpy would turn None into NaN, and refuse strings with its own words
         raise DataProblem(f"'{path}' contains a non-number, {odd[1]!r}", loc)
+    kind = getattr(v, "dtype", None) and v.dtype.kind
+    if kind and kind not in "biuf":  # numpy would drop an imaginary part, or read "1.5" as 1.5
+        raise DataProblem(f"'{path}' is an array of {v.dtype}, not of real numbers", loc)
+    if isinstance(v, complex):
+        raise DataProblem(f"'{path}' is a complex number, not a real one", loc)
     try:
         a = np.array(v, dtype=np.float64)  # a copy, always
     except (TypeError, ValueError):
