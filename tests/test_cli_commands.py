@@ -296,6 +296,17 @@ def test_npz_member_with_a_bad_crc_names_the_file(tmp_path):
     assert "cannot read array 'theta' from the archive (BadZipFile: Bad CRC-32" in load_error(path)
 
 
+@pytest.mark.parametrize("member, content, key", [("theta.txt", b"1.0 2.0", "theta.txt"),
+                                                  ("theta.npy", b"not an array", "theta")])
+def test_npz_member_that_is_not_a_numpy_array(tmp_path, member, content, key):
+    import zipfile
+
+    path = tmp_path / "p.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(member, content)
+    assert load_error(path) == f"member '{key}' of the archive is not an array written by numpy"
+
+
 def test_non_finite_params_are_blamed_on_the_file(ex, tmp_path):
     (tmp_path / "p.json").write_text('{"theta": [NaN, 0.5]}')
     err = user_error(run_cli("exact", ex / "maml_linear.sd", "--data", ex / "data/maml_linear_data.json",

@@ -210,6 +210,8 @@ def _npz_member(archive, key: str, here: Location) -> np.ndarray:
     except Exception as err:  # noqa: BLE001
         raise DataProblem(f"cannot read array '{key}' from the archive ({type(err).__name__}: {err})",
                           here) from None
+    if not isinstance(raw, np.ndarray):  # numpy hands back the bytes of a member that is not .npy
+        raise DataProblem(f"member '{key}' of the archive is not an array written by numpy", here)
     # By kind, not np.issubdtype: numpy counts timedelta64 as an integer type.
     if raw.dtype.kind not in "iuf":
         what = _KINDS.get(raw.dtype.kind, "values that are not numbers")
