@@ -157,8 +157,9 @@ def test_bad_json_is_located(ex, tmp_path):
 def test_support_too_large_and_bad_options(ex, tmp_path):
     user_error(run_cli("bias", ex / "multistep_dropout.sd", *inputs(ex, "multistep_dropout"), "--limit", 100,
                        cwd=tmp_path), "multistep_dropout.sd:", "joint configurations")
-    user_error(run_cli("estimate", ex / "maml_linear.sd", *inputs(ex, "maml_linear"), "--replicates", 0,
-                       cwd=tmp_path), "--replicates must be at least 1")
+    for r in (0, 10**23):
+        user_error(run_cli("estimate", ex / "maml_linear.sd", *inputs(ex, "maml_linear"), "--replicates", r,
+                           cwd=tmp_path), "--replicates must be from 1 to 1,000,000,000", f"not {r}")
 
 
 def test_in_process_user_errors(ex, tmp_path, capsys):

@@ -287,8 +287,9 @@ def run_estimate(args) -> int:
     model = _model(args.file, args.externs)
     params, data = _inputs(args, model)
     R = args.replicates
-    if R < 1:
-        raise _usage(f"--replicates must be at least 1, not {R}")
+    if not 1 <= R <= MAX_REPLICATES:
+        raise _usage(f"--replicates must be from 1 to {MAX_REPLICATES:,} (a run of that many takes hours), "
+                     f"not {R}")
     if args.samples < 1:
         raise _usage(f"--samples must be at least 1, not {args.samples}")
     if not 0 <= args.seed < 2 ** 63:
@@ -327,6 +328,7 @@ def run_estimate(args) -> int:
 
 # Replicates per chunk: enough to keep numpy busy, few enough that memory does not grow with R.
 CHUNK_REPLICATES = 10_000
+MAX_REPLICATES = 10**9
 CHUNK_VALUES = 4_000_000  # and at most this many numbers (replicates x entries) in one chunk
 
 
