@@ -288,10 +288,10 @@ def unbroadcast(g, a, d):
 
 def broadcast_to(h, g, d):
     """Broadcast ``h``'s event shape to ``g``'s (rank-padding ``h``); batch is the broadcast
-    of both.  The adjoint of :func:`unbroadcast`.  Records: field-wise over ``h``'s fields."""
+    of both.  The adjoint of :func:`unbroadcast`.  Records: field-wise over the fields of both."""
     if type(h) is dict:
-        if type(g) is dict:
-            return {k: broadcast_to(v, g[k], d) for k, v in h.items()}
+        if type(g) is dict:  # a field g lacks was a zero adjoint: nothing flows back to it
+            return {k: broadcast_to(v, g[k], d) for k, v in h.items() if k in g}
         return {k: broadcast_to(v, g, d) for k, v in h.items()}
     if type(g) is dict:
         raise KernelError("an array cannot be broadcast to the shape of a record")
