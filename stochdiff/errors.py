@@ -13,6 +13,7 @@ The message is one sentence; the location and the caret come from :class:`Locati
 from __future__ import annotations
 
 import difflib
+import numbers
 from dataclasses import dataclass
 
 
@@ -111,6 +112,12 @@ class EvaluationProblem(StochdiffError):
 
 class ShapeMismatch(EvaluationProblem):
     """An operation whose operands' shapes do not fit together."""
+
+
+def is_whole(v, least: int = 1, below=None) -> bool:
+    """Whether ``v`` is a whole number (not a bool) with ``least <= v`` (and ``v < below``)."""
+    return (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
+            and (below is None or v < below))
 
 
 def did_you_mean(name: str, candidates) -> str:

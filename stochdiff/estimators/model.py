@@ -19,7 +19,7 @@ from ..analysis.linearity import linear_minibatch_scopes
 from ..analysis.records import check_records, signature
 from ..analysis.streams import allocate
 from ..errors import (DataProblem, EvaluationProblem, ShapeMismatch, StochdiffError, StructureProblem,
-                      did_you_mean)
+                      did_you_mean, is_whole)
 from ..ir.graph import extern_of
 from ..ir.lower import OPERATOR_NAMES
 from ..ir.printer import print_graph
@@ -85,7 +85,7 @@ class Model:
 
     def exact(self, params, data=None, limit: int = DEFAULT_LIMIT) -> Result:
         """The exact objective and gradient, by enumerating every finite support."""
-        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        if not is_whole(limit):
             raise StochdiffError(f"limit must be a positive whole number, not {limit!r}")
         if self._exact_code is None:
             self._exact_code = _Code(self.grad_ir, self, "exact evaluation")
@@ -152,10 +152,9 @@ class Estimator:
         return print_graph(self.graph, f"{self.mode} estimator {Path(self.model.program.filename).name}")
 
     def __call__(self, params, data=None, seed: int = 0, replicates=None) -> Result:
-        if replicates is not None and (isinstance(replicates, bool) or not isinstance(replicates, (int, np.integer))
-                                       or replicates < 1):
+        if replicates is not None and not is_whole(replicates):
             raise StochdiffError(f"replicates must be a positive whole number, not {replicates!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 63:
+        if not is_whole(seed, 0, 2**63):
             raise StochdiffError(f"seed must be a whole number from 0 to 2**63 - 1, not {seed!r}")
         R = 1 if replicates is None else int(replicates)
         sampler = MonteCarlo(self.graph, seed, R, self.samples)
@@ -363,7 +362,7 @@ def _samples(g, samples, program) -> dict:
     for k, v in samples.items():
         if k not in names:
             raise StochdiffError(f"samples names '{k}', which no expectation binds{did_you_mean(str(k), names)}")
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+        if not is_whole(v):
             raise StochdiffError(f"samples['{k}'] must be a whole number of at least 1, not {v!r}")
     out = {}
     for s in g.scopes[1:]:

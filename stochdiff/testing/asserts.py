@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..errors import StochdiffError
+from ..errors import StochdiffError, is_whole
 from .enumerate import check_estimator
 
 
@@ -60,7 +60,7 @@ def _exact_gaps(est, params, data, which, rtol, atol, target, limit):
 
 
 def _statistical(est, params, data, which, target, replicates, seed, rtol, atol):
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
+    if not is_whole(replicates, 2):
         raise StochdiffError(f"a statistical test needs at least 2 replicates (to estimate a variance), "
                              f"not {replicates!r}")
     tgt = _target(est, params, data, target)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..errors import StochdiffError, SupportTooLarge
+from ..errors import StochdiffError, SupportTooLarge, is_whole
 from ..estimators.model import Estimator, Model
 from ..runtime.distributions import DISTS
 from ..runtime.samplers import COUNTABLE, MonteCarlo, count_text, support_size
@@ -117,7 +117,7 @@ def configurations(est, params, data, limit: int = DEFAULT_LIMIT, chunk: int | N
     """Every joint configuration of ``est``'s draws, in chunks: yields (outputs with a leading
     axis, their probabilities)."""
     check_estimator(est)
-    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+    if not is_whole(limit):
         raise StochdiffError(f"limit must be a positive whole number, not {limit!r}")
     code = est._code
     probe = _Probe(est.graph, est.samples, limit)
