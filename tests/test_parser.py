@@ -258,7 +258,7 @@ BAD = [
     ("x = 1 $ 2", "unknown character '$'", 1, 7),
     ("x = 'a'", "unknown character U+0027", 1, 5),
     ("x = \x00", "unknown character U+0000", 1, 5),
-    ("x = 1\ry", "unknown character U+000D", 1, 6),
+    ("x = 1\ry", "expected '=' after 'y'", 2, 2),  # a lone CR (old Mac) ends a line, as CRLF does
     ("x = 1 2", "unexpected number '2'; expected an operator or the end of the statement", 1, 7),
     ("param a b", "unexpected name 'b'; expected the end of the statement or ','", 1, 9),
     ("param a param b", "unexpected keyword 'param'; expected the end of the statement or ','", 1, 9),
@@ -353,3 +353,12 @@ _PIECES = ["param", "data", "const", "extern", "def", "random", "for", "in", "mi
 @given(st.lists(st.sampled_from(_PIECES), max_size=40), st.sampled_from(["", " "]))
 def test_token_soup_raises_only_stochdiff_errors(pieces, sep):
     _only_stochdiff_errors(sep.join(pieces))
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_endings(newline):
+    text = "param theta\nrandom z ~ bernoulli(0.5)\nminimize E[z](theta * z) wrt theta\n"
+    assert parse_module(text.replace("\n", newline)) == parse_module(text)
+    with pytest.raises(SyntaxProblem) as info:
+        parse_module(f"param theta{newline}x = 1 +{newline}")
+    assert info.value.line == 2

@@ -485,6 +485,8 @@ def parse_module(text: str, filename: str = "<string>") -> ast.Module:
     Raises :class:`SyntaxProblem` (and never anything else) when ``text`` is not a program.
     """
     parser, describer = _parser()
+    # one line ending for the lexer and for locations: Windows (CRLF) and old Mac (CR) files too
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         tree = parser.parse(text)
         stmts = _ToAst(filename, text).transform(tree)
