@@ -67,6 +67,18 @@ def _inputs(args, model):
     return params, data
 
 
+def _loaded(args):
+    """The compiled program and its params and data, for the commands that evaluate it."""
+    _check_input_names(args)
+    model = _model(args.file, args.externs)
+    return (model, *_inputs(args, model))
+
+
+def _check_limit(args) -> None:
+    if args.limit < 1:
+        raise _usage(f"--limit must be at least 1, not {args.limit}")
+
+
 def _check_input_names(args) -> None:
     """``--params ''`` or ``--data ''`` is a mistake, not "no file": refuse it before any work."""
     from .main import check_given
@@ -231,11 +243,8 @@ def add_exact_arguments(parser):
 
 
 def run_exact(args) -> int:
-    _check_input_names(args)
-    model = _model(args.file, args.externs)
-    params, data = _inputs(args, model)
-    if args.limit < 1:
-        raise _usage(f"--limit must be at least 1, not {args.limit}")
+    model, params, data = _loaded(args)
+    _check_limit(args)
     r = model.exact(params, data, limit=args.limit)
     if args.json:
         _print_json({"version": "stochdiff.exact/1", "file": model.program.filename, "value": float(r.value),
@@ -283,9 +292,7 @@ class _Progress:
 
 
 def run_estimate(args) -> int:
-    _check_input_names(args)
-    model = _model(args.file, args.externs)
-    params, data = _inputs(args, model)
+    model, params, data = _loaded(args)
     R = args.replicates
     if not 1 <= R <= MAX_REPLICATES:
         raise _usage(f"--replicates must be from 1 to {MAX_REPLICATES:,} (a run of that many takes hours), "
@@ -383,11 +390,8 @@ def add_bias_arguments(parser):
 def run_bias(args) -> int:
     from ..testing import bias
 
-    _check_input_names(args)
-    model = _model(args.file, args.externs)
-    params, data = _inputs(args, model)
-    if args.limit < 1:
-        raise _usage(f"--limit must be at least 1, not {args.limit}")
+    model, params, data = _loaded(args)
+    _check_limit(args)
     reports = {mode: bias(model.estimator(mode), params, data, limit=args.limit) for mode in ("naive", "independent")}
     stats = {}
     for mode, rep in reports.items():
